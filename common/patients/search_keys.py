@@ -1,0 +1,48 @@
+"""How patients are found: folded names and one searchable text per patient.
+
+Folding makes search case- and accent-insensitive ("José" = "jose", "ＭＡＲＩＡ" = "maria")
+without touching CJK: Latin combining accents are dropped, but Japanese voicing marks are kept,
+so が never matches か. Full names are indexed both ways round and, for CJK names, without a
+space ("王小明" finds 王 小明).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_LATIN_ACCENTS = range(0x0300, 0x0370)
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str | None) -> str:
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if ord(ch) not in _LATIN_ACCENTS)
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", stripped).casefold()).strip()
+
+
+def phone_digits(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", phone) if ch.isdigit())
+    return digits or None
+
+
+def search_text(
+    first_name: str,
+    last_name: str,
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    barcode: str | None = None,
+) -> str:
+    first, last = fold(first_name), fold(last_name)
+    parts = [f"{first} {last}", f"{last} {first}", f"{last}{first}", fold(email)]
+    digits = phone_digits(phone)
+    if digits:
+        parts.append(digits)
+    if barcode:
+        parts.append(barcode.replace("-", "").upper().casefold())
+    return " | ".join(part for part in parts if part)

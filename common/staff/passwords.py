@@ -1,0 +1,40 @@
+"""Password hashing: argon2id at or above OWASP's floor (SECURITY.md row 6)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+# OWASP's minimum for argon2id: m=19 MiB, t=2, p=1.
+MEMORY_KIB: Final = 19_456
+TIME_COST: Final = 2
+PARALLELISM: Final = 1
+
+_hasher = PasswordHasher(
+    time_cost=TIME_COST, memory_cost=MEMORY_KIB, parallelism=PARALLELISM, hash_len=32, salt_len=16, type=Type.ID
+)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    """True for hashes made with weaker parameters (or another algorithm): upgrade at login."""
+    try:
+        return _hasher.check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return True
+
+
+# Verified against when the email is unknown, so both failures take the same time.
+DUMMY_HASH: Final = hash_password("not-a-real-password-used-for-timing-only")

@@ -1,0 +1,1 @@
+"""Storage: the declarative base, column types, engines (SQLite replica / PostgreSQL) and migrations."""

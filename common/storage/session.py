@@ -1,0 +1,156 @@
+"""Sessions bound to one clinic: the repository layer's wall between tenants.
+
+A session opened for a clinic
+- adds `clinic_id = <that clinic>` to every ORM SELECT, UPDATE and DELETE of a clinic row
+  (and hides tombstones unless the statement asks for them with `include_deleted=True`);
+- refuses to write a row of another clinic;
+- refuses hard deletes of clinic rows (tombstones only) and edits of insert-only rows;
+- stamps created/updated times, bumps `version`, and gives every row written in the transaction
+  the clinic's next change number `seq`, taken by updating the clinic's counter row.
+
+On PostgreSQL the clinic is also set per transaction (`app.clinic_id`) for row-level security.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Engine, event, select, update
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker, with_loader_criteria
+
+from common.clock import SYSTEM_CLOCK, Clock
+from common.clinics.models import Clinic, ClinicSequence
+from common.storage.base import ClinicRecord, ClinicRow
+
+INCLUDE_DELETED = "include_deleted"
+ALL_CLINICS = "all_clinics"
+
+
+class TenantViolation(RuntimeError):
+    """Code tried to touch another clinic's row: a bug, never a user error."""
+
+
+class StorageRuleViolation(RuntimeError):
+    """A hard delete of a synced row, or an edit of an insert-only row: a bug."""
+
+
+class ClinicSession(Session):
+    @property
+    def clinic_id(self) -> uuid.UUID | None:
+        value = self.info.get("clinic_id")
+        return value if isinstance(value, uuid.UUID) else None
+
+    @property
+    def clock(self) -> Clock:
+        clock = self.info.get("clock")
+        return clock if clock is not None else SYSTEM_CLOCK
+
+
+def session_factory(engine: Engine) -> sessionmaker[ClinicSession]:
+    return sessionmaker(engine, class_=ClinicSession, expire_on_commit=False)
+
+
+def open_session(
+    factory: sessionmaker[ClinicSession], clinic_id: uuid.UUID | None, clock: Clock = SYSTEM_CLOCK
+) -> ClinicSession:
+    """A session for one clinic; `clinic_id=None` only for cross-clinic system work (creating a clinic)."""
+    return factory(info={"clinic_id": clinic_id, "clock": clock})
+
+
+@event.listens_for(ClinicSession, "do_orm_execute")
+def _scope_to_clinic(state: ORMExecuteState) -> None:
+    session = state.session
+    clinic_id = session.info.get("clinic_id")
+    if clinic_id is None or state.execution_options.get(ALL_CLINICS, False):
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    criteria: list[Any] = [
+        with_loader_criteria(ClinicRow, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
+        with_loader_criteria(Clinic, lambda cls: cls.id == clinic_id, include_aliases=True),
+    ]
+    if not state.execution_options.get(INCLUDE_DELETED, False):
+        criteria.append(
+            with_loader_criteria(ClinicRecord, lambda cls: cls.deleted_at.is_(None), include_aliases=True)
+        )
+        criteria.append(with_loader_criteria(Clinic, lambda cls: cls.deleted_at.is_(None), include_aliases=True))
+    state.statement = state.statement.options(*criteria)
+
+
+@event.listens_for(ClinicSession, "after_begin")
+def _set_rls_clinic(session: Session, _transaction: SessionTransaction, connection: Any) -> None:
+    clinic_id = session.info.get("clinic_id")
+    if connection.dialect.name == "postgresql" and clinic_id is not None:
+        connection.exec_driver_sql("SELECT set_config('app.clinic_id', %s, true)", (str(clinic_id),))
+
+
+@event.listens_for(ClinicSession, "after_transaction_end")
+def _forget_change_seq(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("change_seqs", None)
+
+
+def next_change_seq(session: Session, clinic_id: uuid.UUID) -> int:
+    """The clinic's change number for this transaction (taken once, on first write)."""
+    taken: dict[uuid.UUID, int] = session.info.setdefault("change_seqs", {})
+    if clinic_id not in taken:
+        result = session.execute(
+            update(ClinicSequence)
+            .where(ClinicSequence.clinic_id == clinic_id)
+            .values(change_seq=ClinicSequence.change_seq + 1)
+            .returning(ClinicSequence.change_seq)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if result is None:
+            raise TenantViolation(f"no change counter for clinic {clinic_id}")
+        taken[clinic_id] = result
+    return taken[clinic_id]
+
+
+@event.listens_for(ClinicSession, "before_flush")
+def _apply_storage_rules(session: Session, _context: Any, _instances: Any) -> None:
+    clinic_id = session.info.get("clinic_id")
+    clock: Clock = session.info.get("clock") or SYSTEM_CLOCK
+    now = clock.now()
+
+    for obj in session.deleted:
+        if isinstance(obj, ClinicRow | Clinic):
+            raise StorageRuleViolation(f"{type(obj).__name__} rows are never deleted; set deleted_at")
+
+    for obj in session.new:
+        if isinstance(obj, Clinic):
+            obj.created_at = obj.created_at or now
+            obj.updated_at = now
+        elif isinstance(obj, ClinicRow):
+            if obj.clinic_id is None:
+                obj.clinic_id = clinic_id
+            elif clinic_id is not None and obj.clinic_id != clinic_id:
+                raise TenantViolation(f"{type(obj).__name__} of another clinic added to a clinic session")
+            if obj.clinic_id is None:
+                raise TenantViolation(f"{type(obj).__name__} has no clinic")
+            if getattr(obj, "created_at", None) is None:
+                obj.created_at = now
+            if isinstance(obj, ClinicRecord):
+                obj.updated_at = now
+            obj.seq = next_change_seq(session, obj.clinic_id)
+
+    for obj in session.dirty:
+        if not session.is_modified(obj, include_collections=False):
+            continue
+        if isinstance(obj, Clinic):
+            obj.updated_at = now
+            obj.version = (obj.version or 0) + 1
+            obj.seq = next_change_seq(session, obj.id)
+        elif isinstance(obj, ClinicRecord):
+            if clinic_id is not None and obj.clinic_id != clinic_id:
+                raise TenantViolation(f"{type(obj).__name__} of another clinic changed in a clinic session")
+            obj.updated_at = now
+            obj.version = (obj.version or 0) + 1
+            obj.seq = next_change_seq(session, obj.clinic_id)
+        elif isinstance(obj, ClinicRow):
+            raise StorageRuleViolation(f"{type(obj).__name__} rows are insert-only")
+
+
+def load_clinic(session: Session, clinic_id: uuid.UUID) -> Clinic | None:
+    return session.scalars(select(Clinic).where(Clinic.id == clinic_id)).one_or_none()
