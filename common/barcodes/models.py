@@ -66,11 +66,17 @@ class BarcodeScanEvent(ClinicRow, Base):
     __table_args__ = (
         Index(None, "clinic_id", "barcode_id", "scanned_at"),
         Index(None, "clinic_id", "scanned_at"),
+        Index(None, "clinic_id", "entity_type", "entity_id", "scanned_at"),
         clinic_fk("barcode_id", "barcode_mappings"),
         clinic_fk("scanned_by", "staff_users"),
     )
 
     barcode_id: Mapped[uuid.UUID | None]
+    # What the scan resolved to (also for a manufacturer's barcode, which has no mapping).
+    entity_type: Mapped[BarcodeEntityType | None] = mapped_column(
+        enum_column(BarcodeEntityType, "entity_type")
+    )
+    entity_id: Mapped[uuid.UUID | None]
     outcome: Mapped[ScanOutcome] = mapped_column(enum_column(ScanOutcome, "outcome"))
     scanner_type: Mapped[str | None] = mapped_column(String(50))
     location: Mapped[str | None] = mapped_column(String(100))
