@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
-from typing import Any
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -76,7 +76,9 @@ class Appointment(ClinicRecord, Base):
     start_time: Mapped[time]
     end_time: Mapped[time]
     duration_minutes: Mapped[int]
-    appointment_type: Mapped[AppointmentType] = mapped_column(enum_column(AppointmentType, "appointment_type"))
+    appointment_type: Mapped[AppointmentType] = mapped_column(
+        enum_column(AppointmentType, "appointment_type")
+    )
     status: Mapped[AppointmentStatus] = mapped_column(
         enum_column(AppointmentStatus, "status"), default=AppointmentStatus.SCHEDULED
     )
@@ -162,7 +164,9 @@ class WaitlistEntry(ClinicRecord, Base):
     wanted_date: Mapped[date]
     period: Mapped[DayPeriod | None] = mapped_column(enum_column(DayPeriod, "period"))
     duration_minutes: Mapped[int]
-    appointment_type: Mapped[AppointmentType] = mapped_column(enum_column(AppointmentType, "appointment_type"))
+    appointment_type: Mapped[AppointmentType] = mapped_column(
+        enum_column(AppointmentType, "appointment_type")
+    )
     treatment_type_id: Mapped[uuid.UUID | None]
     status: Mapped[WaitlistStatus] = mapped_column(
         enum_column(WaitlistStatus, "status"), default=WaitlistStatus.WAITING

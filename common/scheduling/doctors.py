@@ -1,0 +1,33 @@
+"""Which staff members can be booked: active doctors of the clinic."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from common.errors import NotFound
+from common.scheduling.errors import NotADoctor
+from common.staff.models import Role, StaffUser
+
+
+def require_doctor(session: Session, doctor_id: uuid.UUID) -> StaffUser:
+    """The doctor, or NotFound (unknown here, e.g. another clinic's id) / NotADoctor."""
+    staff = session.scalars(select(StaffUser).where(StaffUser.id == doctor_id)).one_or_none()
+    if staff is None:
+        raise NotFound()
+    if staff.role is not Role.DOCTOR or not staff.is_active:
+        raise NotADoctor()
+    return staff
+
+
+def active_doctor_ids(session: Session) -> list[uuid.UUID]:
+    """Active doctors in calendar order (by name)."""
+    return list(
+        session.scalars(
+            select(StaffUser.id)
+            .where(StaffUser.role == Role.DOCTOR, StaffUser.is_active.is_(True))
+            .order_by(StaffUser.last_name, StaffUser.first_name, StaffUser.id)
+        )
+    )

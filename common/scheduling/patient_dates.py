@@ -1,0 +1,47 @@
+"""Keep the patient's appointment dates (next appointment, last visit) in step with appointments.
+
+The changes are stamped into the patient's field versions, the base of the patient record's
+field-level merge, like any other edit of the record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import func, select
+
+from common.context import ServiceContext
+from common.patients.models import Patient
+from common.patients.service import stamp_changed_fields
+from common.scheduling.clinic_rules import BookingRules
+from common.scheduling.models import Appointment, AppointmentStatus
+
+UPCOMING = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
+
+
+def _patient(ctx: ServiceContext, patient_id: uuid.UUID) -> Patient | None:
+    return ctx.session.scalars(select(Patient).where(Patient.id == patient_id)).one_or_none()
+
+
+def refresh_next_appointment(ctx: ServiceContext, rules: BookingRules, patient_id: uuid.UUID) -> None:
+    """next_appointment_date = the earliest scheduled or confirmed appointment from today on."""
+    today = rules.local_day(ctx.now())
+    next_date = ctx.session.scalar(
+        select(func.min(Appointment.appointment_date)).where(
+            Appointment.patient_id == patient_id,
+            Appointment.status.in_(UPCOMING),
+            Appointment.appointment_date >= today,
+        )
+    )
+    patient = _patient(ctx, patient_id)
+    if patient is not None and patient.next_appointment_date != next_date:
+        stamp_changed_fields(patient, ["next_appointment_date"])
+        patient.next_appointment_date = next_date
+
+
+def record_visit(ctx: ServiceContext, patient_id: uuid.UUID, day: date) -> None:
+    patient = _patient(ctx, patient_id)
+    if patient is not None and (patient.last_visit_date is None or patient.last_visit_date < day):
+        stamp_changed_fields(patient, ["last_visit_date"])
+        patient.last_visit_date = day
