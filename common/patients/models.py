@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
 from common.storage.base import Base, ClinicRecord, clinic_fk, enum_column
 
@@ -18,6 +19,10 @@ class PreferredLanguage(StrEnum):
     ZH_TW = "ZH-TW"
     ZH_CN = "ZH-CN"
     JA = "JA"
+
+
+def _key_type(length: int) -> TypeEngine[str]:
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 class Patient(ClinicRecord, Base):
@@ -54,12 +59,17 @@ class Patient(ClinicRecord, Base):
     # Consent to name treatments in messages (SECURITY.md row 19).
     treatment_details_opt_in: Mapped[bool] = mapped_column(default=False)
     merged_into_id: Mapped[uuid.UUID | None]
+    # Field name -> the record version that last changed it: the base of a field-level three-way
+    # merge (a stale edit conflicts only on fields changed after the version it was based on).
+    field_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     # Search keys, kept by the patient service: case- and accent-folded names, digits of the phone,
     # and one text of all searchable values (indexed by FTS5 on SQLite, pg_trgm on PostgreSQL).
-    first_name_key: Mapped[str] = mapped_column(String(100), default="")
-    last_name_key: Mapped[str] = mapped_column(String(100), default="")
-    phone_digits: Mapped[str | None] = mapped_column(String(32))
+    # The keys compare in code point order on both databases (SQLite's BINARY; "C" on PostgreSQL),
+    # so a prefix search is an index range and results come out of the index in order.
+    first_name_key: Mapped[str] = mapped_column(_key_type(100), default="")
+    last_name_key: Mapped[str] = mapped_column(_key_type(100), default="")
+    phone_digits: Mapped[str | None] = mapped_column(_key_type(32))
     search_text: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -76,6 +86,9 @@ class PatientMerge(ClinicRecord, Base):
     survivor_id: Mapped[uuid.UUID]
     merged_id: Mapped[uuid.UUID]
     moved: Mapped[dict[str, Any]] = mapped_column(default=dict)  # table name -> [row ids]
+    # Survivor fields the merge filled from the duplicate: name -> {"before": ..., "after": ...},
+    # so an unmerge puts back what it changed (unless someone edited the field since).
+    survivor_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     merged_by: Mapped[uuid.UUID | None]
     merged_at: Mapped[datetime]
     reverted_at: Mapped[datetime | None]
