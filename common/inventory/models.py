@@ -45,6 +45,7 @@ class InventoryMovement(ClinicRow, Base):
         Index(None, "clinic_id", "item_id", "occurred_at"),
         clinic_fk("item_id", "inventory_items"),
         clinic_fk("treatment_record_id", "treatment_records"),
+        clinic_fk("reorder_request_id", "reorder_requests"),
         clinic_fk("performed_by", "staff_users"),
     )
 
@@ -54,6 +55,7 @@ class InventoryMovement(ClinicRow, Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     unit_cost: Mapped[Decimal | None]
     treatment_record_id: Mapped[uuid.UUID | None]
+    reorder_request_id: Mapped[uuid.UUID | None]  # the reorder a receipt fulfils
     occurred_at: Mapped[datetime]
     performed_by: Mapped[uuid.UUID | None]
 
@@ -87,7 +89,7 @@ class InventoryItem(ClinicRecord, Base):
         current_quantity: Mapped[int]
 
 
-InventoryItem.current_quantity = column_property(  # type: ignore[misc]
+InventoryItem.current_quantity = column_property(
     select(func.coalesce(func.sum(InventoryMovement.quantity), 0))
     .where(
         InventoryMovement.clinic_id == InventoryItem.clinic_id,
@@ -121,3 +123,5 @@ class ReorderRequest(ClinicRecord, Base):
     requested_by: Mapped[uuid.UUID | None]
     supplier: Mapped[str | None]
     notes: Mapped[str | None] = mapped_column(Text)
+    ordered_at: Mapped[datetime | None]
+    received_at: Mapped[datetime | None]

@@ -45,6 +45,8 @@ class PaymentRecord(ClinicRecord, Base):
         Index(None, "clinic_id", "payment_date"),
         Index(None, "clinic_id", "patient_id"),
         Index(None, "clinic_id", "appointment_id"),
+        Index(None, "clinic_id", "treatment_id"),
+        Index(None, "clinic_id", "refund_of_id"),
         clinic_fk("patient_id", "patients"),
         clinic_fk("appointment_id", "appointments"),
         clinic_fk("treatment_id", "treatment_records"),
