@@ -1,0 +1,1 @@
+"""The lobby kiosk (PySide6): patients check themselves in."""

@@ -1,0 +1,165 @@
+"""`clinic-server`: set up the server's database and run the server.
+
+    clinic-server migrate                      create or upgrade the schema
+    clinic-server seed-demo [--patients N]     add the demo clinic (once) and print its logins
+    clinic-server create-clinic --name ...     add a real clinic with its first administrator
+    clinic-server serve                        run the sync server (arrives with its issue)
+
+Configuration comes from the environment (common/config.py): DATABASE_URL, else the SQLite
+file clinic.db in CLINIC_DATA_DIR (default: the user's data directory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, select
+
+from common.clinics.models import LicenseTier
+from common.clinics.service import NewAdmin, NewClinic, create_clinic
+from common.config import Settings, load_settings
+from common.database import Database
+from common.demo import DemoSpec, find_demo_clinic, seed_demo_clinic
+from common.demo.summary import format_summary, load_summary
+from common.errors import DomainError
+from common.not_built import not_built
+from common.staff.models import StaffUser
+from common.staff.password_policy import check_password
+from common.storage.engine import create_database_engine
+from common.storage.migrate import alembic_config, current_revision, upgrade
+
+TIERS = {"S": LicenseTier.S, "M": LicenseTier.M, "L": LicenseTier.L, "XL": LicenseTier.XL}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = load_settings()
+    try:
+        return int(args.run(args, settings))
+    except DomainError as error:
+        print(f"clinic-server: {error.translated()}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clinic-server", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
+    migrate.set_defaults(run=run_migrate)
+
+    demo = commands.add_parser("seed-demo", help="add the demo clinic (once) and print its logins")
+    demo.add_argument("--patients", type=int, default=1_000, help="number of patients (default 1000)")
+    demo.add_argument("--seed", type=int, default=2026, help="random seed: the same seed gives the same data")
+    demo.add_argument("--days-around", type=int, default=7, help="busy calendar: today ± this many days")
+    demo.set_defaults(run=run_seed_demo)
+
+    clinic = commands.add_parser("create-clinic", help="add a clinic with its first administrator")
+    clinic.add_argument("--name", required=True)
+    clinic.add_argument("--tier", required=True, choices=sorted(TIERS))
+    clinic.add_argument("--admin-email", required=True)
+    clinic.add_argument("--admin-password", required=True)
+    clinic.add_argument("--timezone", default="UTC", help="IANA time zone, e.g. Asia/Taipei (default UTC)")
+    clinic.add_argument("--currency", default="USD", help="ISO 4217 code, e.g. TWD (default USD)")
+    clinic.set_defaults(run=run_create_clinic)
+
+    serve = commands.add_parser("serve", help="run the sync server")
+    serve.set_defaults(run=run_serve)
+    return parser
+
+
+def _engine(settings: Settings) -> Engine:
+    settings.ensure_data_dir()
+    return create_database_engine(settings.database_url)
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def _require_migrated(engine: Engine, settings: Settings) -> bool:
+    if current_revision(engine) == head_revision():
+        return True
+    print(
+        f"clinic-server: the database at {settings.database_display} is not at the latest schema; "
+        "run `clinic-server migrate` first.",
+        file=sys.stderr,
+    )
+    return False
+
+
+def run_migrate(_args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    try:
+        upgrade(engine)
+        print(f"Database {settings.database_display} is at schema revision {current_revision(engine)}.")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def run_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    try:
+        if not _require_migrated(engine, settings):
+            return 1
+        now = datetime.now(UTC)
+        clinic_id = find_demo_clinic(engine)
+        if clinic_id is not None:
+            print(f"The demo clinic is already in {settings.database_display}; nothing added.")
+            if args.patients != 1_000:
+                print("(To seed another size, point DATABASE_URL or CLINIC_DATA_DIR at an empty database.)")
+        else:
+            spec = DemoSpec(now=now, patients=args.patients, seed=args.seed, days_around=args.days_around)
+            result = seed_demo_clinic(engine, spec)
+            clinic_id = result.clinic_id
+            rows = sum(result.counts.values())
+            where = settings.database_display
+            print(f"Seeded the demo clinic into {where}: {rows:,} rows in {result.seconds:.1f} s.")
+        print()
+        print(format_summary(load_summary(engine, clinic_id, now)))
+    finally:
+        engine.dispose()
+    return 0
+
+
+def run_create_clinic(args: argparse.Namespace, settings: Settings) -> int:
+    email = args.admin_email.strip().lower()
+    check_password(args.admin_password, email=email, names=["Clinic", "Administrator"])
+    engine = _engine(settings)
+    try:
+        if not _require_migrated(engine, settings):
+            return 1
+        db = Database(engine, chain_id="server")
+        spec = NewClinic(
+            name=args.name, license_tier=TIERS[args.tier], timezone=args.timezone, currency=args.currency
+        )
+        with db.session(None) as session, session.begin():
+            clinic = create_clinic(session, spec, NewAdmin(email=email, password=args.admin_password))
+            admin = session.execute(
+                select(StaffUser.email, StaffUser.totp_secret).where(StaffUser.clinic_id == clinic.id)
+            ).one()
+            report = {
+                "clinic_id": str(clinic.id),
+                "name": clinic.name,
+                "tier": args.tier,
+                "admin_email": admin.email,
+                "admin_totp_secret": admin.totp_secret,
+            }
+    finally:
+        engine.dispose()
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def run_serve(_args: argparse.Namespace, _settings: Settings) -> int:
+    return not_built("clinic-server serve", "the sync server arrives with its issue")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
