@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine
 
+import common.models  # noqa: F401 - every mapper configured before the first session
 from common.audit.chain import append
 from common.clock import SYSTEM_CLOCK, Clock
 from common.context import Actor, ServiceContext
@@ -39,6 +40,8 @@ class Database:
         ctx = ServiceContext(session, clinic_id, actor, self.clock, self.chain_id)
         try:
             yield ctx
+            for entry in ctx.denials:  # a refusal the operation caught and got past
+                append(session, clinic_id, self.chain_id, entry, self.clock.now())
             session.commit()
         except BaseException:
             session.rollback()

@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -42,8 +43,9 @@ T0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 CLINIC_TZ = "Asia/Taipei"
 
 
-def _worker_suffix() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+def _database_name() -> str:
+    # One database per test process: parallel runs (xdist workers, several developers) never collide.
+    return f"clinic_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
@@ -69,16 +71,38 @@ def postgres_url_for(database: str) -> str:
     return make_url(PG_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
 
 
+def _abandoned_test_databases(connection: Connection) -> list[str]:
+    """Test databases left by runs that were killed (their process is gone)."""
+    names = connection.execute(
+        text("SELECT datname FROM pg_database WHERE datname LIKE 'clinic_test_%'")
+    ).scalars()
+    abandoned = []
+    for name in names:
+        pid = name.rsplit("_", 1)[-1]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            abandoned.append(name)
+    return abandoned
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @pytest.fixture(scope="session")
 def postgres_engine() -> Iterator[Engine]:
-    name = f"clinic_test_{_worker_suffix()}"
+    name = _database_name()
     try:
         admin = create_database_engine(PG_ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            connection.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
-            )
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            for stale in _abandoned_test_databases(connection):
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)'))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
     except OperationalError as error:
@@ -90,11 +114,16 @@ def postgres_engine() -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+    admin = create_database_engine(PG_ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest) -> Engine:
-    return request.getfixturevalue(f"{request.param}_engine")
+    chosen: Engine = request.getfixturevalue(f"{request.param}_engine")
+    return chosen
 
 
 @pytest.fixture
@@ -131,12 +160,12 @@ class ClinicWorld:
         }[who]
         return Actor.staff(self.staff[who], role)
 
-    def ctx(self, who: str = "admin") -> Iterator[ServiceContext]:
+    def ctx(self, who: str = "admin") -> AbstractContextManager[ServiceContext]:
         """`with world.ctx("receptionist") as ctx:` one committed operation as that person."""
-        return self.db.context(self.clinic_id, self.actor(who))  # type: ignore[return-value]
+        return self.db.context(self.clinic_id, self.actor(who))
 
-    def system(self) -> Iterator[ServiceContext]:
-        return self.db.context(self.clinic_id, Actor.system())  # type: ignore[return-value]
+    def system(self) -> AbstractContextManager[ServiceContext]:
+        return self.db.context(self.clinic_id, Actor.system())
 
 
 def make_clinic(
@@ -149,7 +178,9 @@ def make_clinic(
     with db.session(None) as session, session.begin():
         clinic = create_clinic(
             session,
-            NewClinic(name=name, license_tier=tier, timezone=CLINIC_TZ, currency="TWD", languages=("en", "zh_TW")),
+            NewClinic(
+                name=name, license_tier=tier, timezone=CLINIC_TZ, currency="TWD", languages=("en", "zh_TW")
+            ),
         )
         clinic_id = clinic.id
     world = ClinicWorld(db, clinic_id)
@@ -171,7 +202,9 @@ def make_clinic(
                 last_name=last,
                 role=role,
                 two_factor_enabled=role in (Role.ADMIN, Role.MANAGER),
-                totp_secret="JBSWY3DPEHPK3PXP" if role in (Role.ADMIN, Role.MANAGER) else None,
+                totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+                if role in (Role.ADMIN, Role.MANAGER)
+                else None,
             )
             session.add(user)
             world.staff[key] = user.id

@@ -56,6 +56,9 @@ class Permission(StrEnum):
     CLINIC_READ = "clinic.read"
     CLINIC_MANAGE = "clinic.manage"
     LICENSE_READ = "license.read"
+    # Subscription status, tier and usage records: the system (billing, monitoring) only, no role.
+    # Not in WRITES, so a suspended clinic can be reactivated and its usage still recorded.
+    LICENSE_MANAGE = "license.manage"
     REPORT_VIEW = "report.view"
     AUDIT_READ = "audit.read"
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from common.audit.models import ActorType, AuditChainHead, AuditLog, AuditOutcome
 from common.ids import new_id
-from common.storage.session import ALL_CLINICS
+from common.storage.session import ALL_CLINICS, next_change_seq
 
 GENESIS_HASH = "0" * 64
 
@@ -65,8 +65,15 @@ def _instant(value: datetime) -> str:
     return value.isoformat(timespec="microseconds")
 
 
-def append(session: Session, clinic_id: uuid.UUID, chain_id: str, entry: AuditEntry, at: datetime) -> AuditLog:
-    """Append one link to `chain_id`'s chain, in the caller's transaction."""
+def append(
+    session: Session, clinic_id: uuid.UUID, chain_id: str, entry: AuditEntry, at: datetime
+) -> AuditLog:
+    """Append one link to `chain_id`'s chain, in the caller's transaction.
+
+    Locks are always taken in one order — the clinic's change counter, then the chain head — so a
+    transaction that only audits a read cannot deadlock with one that writes.
+    """
+    next_change_seq(session, clinic_id)
     head = _lock_head(session, clinic_id, chain_id)
     row = AuditLog(
         id=new_id(),
@@ -142,7 +149,9 @@ def verify_chain(session: Session, clinic_id: uuid.UUID, chain_id: str) -> Chain
             return ChainReport(chain_id, checked, row.chain_seq, "row altered")
         expected_seq, expected_prev = expected_seq + 1, row.row_hash
     head = session.scalars(
-        select(AuditChainHead).where(AuditChainHead.clinic_id == clinic_id, AuditChainHead.chain_id == chain_id)
+        select(AuditChainHead).where(
+            AuditChainHead.clinic_id == clinic_id, AuditChainHead.chain_id == chain_id
+        )
     ).one_or_none()
     if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != expected_prev):
         return ChainReport(chain_id, checked, expected_seq, "rows missing at the end")
@@ -150,6 +159,4 @@ def verify_chain(session: Session, clinic_id: uuid.UUID, chain_id: str) -> Chain
 
 
 def chain_ids(session: Session, clinic_id: uuid.UUID) -> list[str]:
-    return list(
-        session.scalars(select(AuditChainHead.chain_id).where(AuditChainHead.clinic_id == clinic_id))
-    )
+    return list(session.scalars(select(AuditChainHead.chain_id).where(AuditChainHead.clinic_id == clinic_id)))

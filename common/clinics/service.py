@@ -13,6 +13,7 @@ from common.ids import new_id
 from common.licensing.tiers import limits_for
 from common.staff.models import Role, StaffUser
 from common.staff.passwords import hash_password
+from common.staff.totp import new_secret
 from common.storage.session import ClinicSession
 
 
@@ -59,8 +60,6 @@ def create_clinic(session: ClinicSession, spec: NewClinic, admin: NewAdmin | Non
     session.add(ClinicSequence(clinic_id=clinic.id, change_seq=0))
     session.flush()
     if admin is not None:
-        import pyotp
-
         session.add(
             StaffUser(
                 id=new_id(),
@@ -71,7 +70,7 @@ def create_clinic(session: ClinicSession, spec: NewClinic, admin: NewAdmin | Non
                 last_name=admin.last_name,
                 role=Role.ADMIN,
                 two_factor_enabled=True,
-                totp_secret=admin.totp_secret or pyotp.random_base32(),
+                totp_secret=admin.totp_secret or new_secret(),
                 preferred_language=spec.default_language,
             )
         )

@@ -32,9 +32,21 @@ LANGUAGE_NATIVE_NAMES: Final = {
 }
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+def N_(message: str) -> str:
     """Mark a string for extraction; it is translated later, when shown."""
     return message
+
+
+class LazyText(str):
+    """A msgid used as a placeholder value (e.g. a field's name inside an error message):
+    `translate` translates it along with the sentence it is put into."""
+
+    __slots__ = ()
+
+
+def L_(message: str) -> LazyText:
+    """Mark a placeholder value for extraction and for translation when the message is shown."""
+    return LazyText(message)
 
 
 def normalize_locale(locale: str | None) -> str:
@@ -79,4 +91,10 @@ def ngettext(singular: str, plural: str, n: int, locale: str | None = None) -> s
 def translate(message: str, locale: str | None = None, **params: object) -> str:
     """Translate and fill `%(name)s` placeholders."""
     text = gettext(message, locale)
-    return text % params if params else text
+    if not params:
+        return text
+    values = {
+        name: gettext(value, locale) if isinstance(value, LazyText) else value
+        for name, value in params.items()
+    }
+    return text % values

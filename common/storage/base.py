@@ -15,9 +15,8 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
-
 from enum import StrEnum
+from typing import Any, ClassVar
 
 from sqlalchemy import BigInteger, Date, ForeignKey, ForeignKeyConstraint, MetaData, String, Time
 from sqlalchemy import Enum as SAEnum
@@ -37,7 +36,7 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime(),
         Decimal: Money(),
         date: Date(),

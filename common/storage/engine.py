@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.exc import DBAPIError
 
 
 class DatabaseDamaged(RuntimeError):
@@ -43,11 +43,13 @@ def create_database_engine(
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, echo=echo, pool_size=pool_size, pool_pre_ping=True)
+        return create_engine(parsed, echo=echo, pool_size=pool_size, pool_pre_ping=True, hide_parameters=True)
     raise ValueError("DATABASE_URL must be a sqlite or postgresql URL")
 
 
-def _sqlite_engine(url: str, *, echo: bool, sqlite_module: ModuleType | None, check_integrity: bool) -> Engine:
+def _sqlite_engine(
+    url: str, *, echo: bool, sqlite_module: ModuleType | None, check_integrity: bool
+) -> Engine:
     connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": 30}
     kwargs: dict[str, Any] = {}
     if sqlite_module is not None:
@@ -56,9 +58,11 @@ def _sqlite_engine(url: str, *, echo: bool, sqlite_module: ModuleType | None, ch
     engine = create_engine(
         url,
         echo=echo,
+        # Statement parameters hold patients' details: keep them out of errors and logs.
+        hide_parameters=True,
         connect_args=connect_args,
-        # A file database: one connection per checkout is cheap and avoids cross-thread sharing.
-        poolclass=None if in_memory else NullPool,
+        # Pooled: reopening per operation would cost a WAL checkpoint each time the last one closes.
+        pool_size=5,
         **kwargs,
     )
 
@@ -75,8 +79,10 @@ def _sqlite_engine(url: str, *, echo: bool, sqlite_module: ModuleType | None, ch
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return
+        connection.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'IMMEDIATE')}")
 
     if check_integrity and not in_memory:
         quick_check(engine)
@@ -84,9 +90,12 @@ def _sqlite_engine(url: str, *, echo: bool, sqlite_module: ModuleType | None, ch
 
 
 def quick_check(engine: Engine) -> None:
-    with engine.connect() as connection:
-        result = connection.exec_driver_sql("PRAGMA quick_check").scalar()
-        connection.rollback()
+    try:
+        with engine.connect() as connection:
+            result = connection.exec_driver_sql("PRAGMA quick_check").scalar()
+            connection.rollback()
+    except DBAPIError as error:
+        raise DatabaseDamaged(str(error.orig)) from error
     if result != "ok":
         raise DatabaseDamaged(str(result))
 

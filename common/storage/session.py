@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import Engine, event, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker, with_loader_criteria
 
-from common.clock import SYSTEM_CLOCK, Clock
 from common.clinics.models import Clinic, ClinicSequence
+from common.clock import SYSTEM_CLOCK, Clock
 from common.storage.base import ClinicRecord, ClinicRow
 
 INCLUDE_DELETED = "include_deleted"
@@ -74,7 +74,9 @@ def _scope_to_clinic(state: ORMExecuteState) -> None:
         criteria.append(
             with_loader_criteria(ClinicRecord, lambda cls: cls.deleted_at.is_(None), include_aliases=True)
         )
-        criteria.append(with_loader_criteria(Clinic, lambda cls: cls.deleted_at.is_(None), include_aliases=True))
+        criteria.append(
+            with_loader_criteria(Clinic, lambda cls: cls.deleted_at.is_(None), include_aliases=True)
+        )
     state.statement = state.statement.options(*criteria)
 
 

@@ -1,4 +1,4 @@
-"""Type comparison for autogenerate and the drift test: compare what each type becomes on the dialect."""
+"""What autogenerate and the drift test compare: types as each dialect stores them; models' objects only."""
 
 from __future__ import annotations
 
@@ -10,21 +10,22 @@ from sqlalchemy.types import TypeDecorator
 def compare_type(
     context: Any, inspected_column: Any, metadata_column: Any, inspected_type: Any, metadata_type: Any
 ) -> bool | None:
-    dialect = context.dialect
+    """For our TypeDecorators, compare the type they store on this dialect by affinity
+    (Numeric, DateTime, Integer...); leave every other type to Alembic's default comparison."""
     if isinstance(metadata_type, TypeDecorator):
-        impl = metadata_type.load_dialect_impl(dialect)
-        if type(impl).__name__ != type(inspected_type).__name__ and not _same_family(impl, inspected_type):
-            return True
+        stored = metadata_type.load_dialect_impl(context.dialect)
+        return bool(stored._type_affinity is not inspected_type._type_affinity)
+    return None
+
+
+# Made by migration 0002 (dialect-specific), not by the models.
+MIGRATION_ONLY = frozenset({"ix_patients_search_trgm", "ex_appointments_doctor_time"})
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    if name is None:
+        return True
+    # The FTS5 table and its shadow tables.
+    if type_ == "table" and name.startswith("patient_search"):
         return False
-    return None  # Alembic's default comparison
-
-
-def _same_family(expected: Any, inspected: Any) -> bool:
-    names = {type(expected).__name__.upper(), type(inspected).__name__.upper()}
-    families = [
-        {"DATETIME", "TIMESTAMP"},
-        {"BIGINTEGER", "BIGINT", "INTEGER"},
-        {"NUMERIC", "DECIMAL"},
-        {"JSON", "JSONB"},
-    ]
-    return any(names <= family for family in families)
+    return name not in MIGRATION_ONLY

@@ -7,7 +7,7 @@ from typing import Any
 from alembic import context
 
 import common.models
-from common.storage.migrations.compare import compare_type
+from common.storage.migrations.compare import compare_type, include_object
 
 target_metadata = common.models.metadata
 
@@ -27,19 +27,6 @@ def run_migrations() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
-
-
-# Made by migration 0002 (dialect-specific), not by the models.
-MIGRATION_ONLY = frozenset({"ix_patients_search_trgm", "ex_appointments_doctor_time"})
-
-
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    if name is None:
-        return True
-    # The FTS5 table and its shadow tables.
-    if type_ == "table" and name.startswith("patient_search"):
-        return False
-    return name not in MIGRATION_ONLY
 
 
 run_migrations()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 02:33:00.408005
+Create Date: 2026-11-26 03:01:57.249274
 """
 
 from collections.abc import Sequence
@@ -508,9 +508,26 @@ def upgrade() -> None:
         sa.Column("marketing_opt_in", sa.Boolean(), nullable=False),
         sa.Column("treatment_details_opt_in", sa.Boolean(), nullable=False),
         sa.Column("merged_into_id", sa.Uuid(), nullable=True),
-        sa.Column("first_name_key", sa.String(length=100), nullable=False),
-        sa.Column("last_name_key", sa.String(length=100), nullable=False),
-        sa.Column("phone_digits", sa.String(length=32), nullable=True),
+        sa.Column(
+            "field_versions",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "first_name_key",
+            sa.String(length=100).with_variant(sa.String(length=100, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "last_name_key",
+            sa.String(length=100).with_variant(sa.String(length=100, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "phone_digits",
+            sa.String(length=32).with_variant(sa.String(length=32, collation="C"), "postgresql"),
+            nullable=True,
+        ),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("created_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
@@ -785,6 +802,11 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
             nullable=False,
         ),
+        sa.Column(
+            "survivor_fields",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("merged_by", sa.Uuid(), nullable=True),
         sa.Column("merged_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("reverted_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
@@ -836,6 +858,8 @@ def upgrade() -> None:
         sa.Column("requested_by", sa.Uuid(), nullable=True),
         sa.Column("supplier", sa.String(length=255), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("ordered_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("received_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("deleted_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
@@ -1071,6 +1095,20 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("barcode_id", sa.Uuid(), nullable=True),
         sa.Column(
+            "entity_type",
+            sa.Enum(
+                "Patient",
+                "Treatment",
+                "Inventory",
+                "Medicine",
+                name="entity_type",
+                native_enum=False,
+                create_constraint=True,
+            ),
+            nullable=True,
+        ),
+        sa.Column("entity_id", sa.Uuid(), nullable=True),
+        sa.Column(
             "outcome",
             sa.Enum(
                 "resolved",
@@ -1113,6 +1151,11 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_barcode_scan_events_clinic_id_barcode_id_scanned_at"),
             ["clinic_id", "barcode_id", "scanned_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_barcode_scan_events_clinic_id_entity_type_entity_id_scanned_at"),
+            ["clinic_id", "entity_type", "entity_id", "scanned_at"],
             unique=False,
         )
         batch_op.create_index(
@@ -1468,6 +1511,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=500), nullable=True),
         sa.Column("unit_cost", common.storage.types.Money(precision=19, scale=4), nullable=True),
         sa.Column("treatment_record_id", sa.Uuid(), nullable=True),
+        sa.Column("reorder_request_id", sa.Uuid(), nullable=True),
         sa.Column("occurred_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("performed_by", sa.Uuid(), nullable=True),
         sa.Column("created_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
@@ -1481,6 +1525,11 @@ def upgrade() -> None:
             ["clinic_id", "performed_by"],
             ["staff_users.clinic_id", "staff_users.id"],
             name=op.f("fk_inventory_movements_clinic_id_performed_by_staff_users"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["clinic_id", "reorder_request_id"],
+            ["reorder_requests.clinic_id", "reorder_requests.id"],
+            name=op.f("fk_inventory_movements_clinic_id_reorder_request_id_reorder_requests"),
         ),
         sa.ForeignKeyConstraint(
             ["clinic_id", "treatment_record_id"],
@@ -1599,6 +1648,16 @@ def upgrade() -> None:
             ["clinic_id", "payment_date"],
             unique=False,
         )
+        batch_op.create_index(
+            batch_op.f("ix_payment_records_clinic_id_refund_of_id"),
+            ["clinic_id", "refund_of_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_payment_records_clinic_id_treatment_id"),
+            ["clinic_id", "treatment_id"],
+            unique=False,
+        )
 
     # ### end Alembic commands ###
 
@@ -1606,6 +1665,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table("payment_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payment_records_clinic_id_treatment_id"))
+        batch_op.drop_index(batch_op.f("ix_payment_records_clinic_id_refund_of_id"))
         batch_op.drop_index(batch_op.f("ix_payment_records_clinic_id_payment_date"))
         batch_op.drop_index(batch_op.f("ix_payment_records_clinic_id_patient_id"))
         batch_op.drop_index(batch_op.f("ix_payment_records_clinic_id_appointment_id"))
@@ -1636,6 +1697,7 @@ def downgrade() -> None:
     op.drop_table("waitlist_entries")
     with op.batch_alter_table("barcode_scan_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_barcode_scan_events_clinic_id_scanned_at"))
+        batch_op.drop_index(batch_op.f("ix_barcode_scan_events_clinic_id_entity_type_entity_id_scanned_at"))
         batch_op.drop_index(batch_op.f("ix_barcode_scan_events_clinic_id_barcode_id_scanned_at"))
 
     op.drop_table("barcode_scan_events")
