@@ -1,0 +1,274 @@
+"""The sync endpoints: enroll, push, pull, the poke stream, and the conflict inbox.
+
+The app that includes `router` holds its `common.database.Database` as `app.state.server.db`
+(sync_server.app.create_app) or `app.state.database`.
+Every request except enrollment authenticates the device (`Authorization: Device <credential>`)
+and names the protocol version (`X-Clinic-Sync-Protocol`); the clinic comes from the credential.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from common.context import Actor
+from common.database import Database
+from common.errors import DomainError, PermissionDenied
+from common.i18n import N_
+from common.staff.models import StaffUser
+from common.sync import conflicts
+from common.sync.protocol import (
+    DEFAULT_PAGE_ROWS,
+    MAX_PAGE_ROWS,
+    PROTOCOL_HEADER,
+    SCHEMA_HEADER,
+    SUPPORTED_PROTOCOLS,
+    EnrollRequest,
+    EnrollResponse,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+from sync_server.sync import enrollment
+from sync_server.sync.devices import DeviceIdentity, authenticate_device
+from sync_server.sync.pokes import BROADCASTER, ensure_listener
+from sync_server.sync.pull import BadCursor, pull_page
+from sync_server.sync.push import apply_push
+
+KEEPALIVE_SECONDS: Final = 15.0
+
+router = APIRouter(prefix="/sync", tags=["sync"])
+
+
+class ProtocolNotSupported(DomainError):
+    code = "sync_protocol_not_supported"
+    http_status = 426
+    message = N_(
+        "This device's software speaks a sync protocol the server does not support. "
+        "Update the application on this device."
+    )
+
+
+class CursorInvalid(DomainError):
+    code = "sync_cursor_invalid"
+    http_status = 400
+    message = N_(
+        "The sync position sent by this device is not valid. The device will sync again from the start."
+    )
+
+
+class KioskNotAllowed(PermissionDenied):
+    code = "sync_kiosk_not_allowed"
+
+
+def _json(model: BaseModel) -> Response:
+    """The model as JSON, without FastAPI validating it again against the response model (it was
+    built from that model; a page holds thousands of rows)."""
+    return Response(content=model.model_dump_json(), media_type="application/json")
+
+
+def get_database(request: Request) -> Database:
+    """The app's database: `app.state.server.db` (create_app), else `app.state.database`."""
+    server = getattr(request.app.state, "server", None)
+    database = getattr(server, "db", None) or getattr(request.app.state, "database", None)
+    if not isinstance(database, Database):
+        raise RuntimeError("the app holds no Database")
+    return database
+
+
+def require_protocol(
+    protocol: Annotated[str | None, Header(alias=PROTOCOL_HEADER)] = None,
+    schema: Annotated[str | None, Header(alias=SCHEMA_HEADER)] = None,
+) -> int:
+    try:
+        version = int(protocol or "")
+    except ValueError:
+        raise ProtocolNotSupported() from None
+    if version not in SUPPORTED_PROTOCOLS:
+        raise ProtocolNotSupported()
+    return version
+
+
+def _authenticate(database: Database, authorization: str | None) -> DeviceIdentity:
+    with database.session(None) as session, session.begin():
+        return authenticate_device(session, authorization)
+
+
+async def current_device(
+    database: Annotated[Database, Depends(get_database)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> DeviceIdentity:
+    return await run_in_threadpool(_authenticate, database, authorization)
+
+
+Device = Annotated[DeviceIdentity, Depends(current_device)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+Protocol = Annotated[int, Depends(require_protocol)]
+
+
+def _locale(request: Request) -> str | None:
+    try:
+        from sync_server.locale import request_locale
+
+        return request_locale(request)
+    except ImportError:  # pragma: no cover - the locale helper ships with the REST API
+        return None
+
+
+@router.post("/enroll", response_model=EnrollResponse)
+async def enroll(body: EnrollRequest, database: DatabaseDep, _protocol: Protocol) -> EnrollResponse:
+    """Trade a one-time enrollment code for this device's id and credential."""
+    done = await run_in_threadpool(enrollment.redeem, database, body.code, body.device_name)
+    return EnrollResponse(
+        device_id=done.device_id,
+        clinic_id=done.clinic_id,
+        credential=done.credential,
+        kind=done.kind.value,
+        server_time=database.clock.now().isoformat(),
+    )
+
+
+@router.post("/push", response_model=PushResponse)
+async def push(
+    body: PushRequest, request: Request, device: Device, database: DatabaseDep, _protocol: Protocol
+) -> PushResponse:
+    """Apply the device's mutations in order, each exactly once; answer each one."""
+    answered = await run_in_threadpool(apply_push, database, device, body, _locale(request))
+    return _json(answered)  # type: ignore[return-value]
+
+
+@router.get("/pull", response_model=PullResponse)
+async def pull(
+    device: Device,
+    database: DatabaseDep,
+    _protocol: Protocol,
+    cursor: Annotated[str, Query(max_length=200)] = "",
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_ROWS)] = DEFAULT_PAGE_ROWS,
+    estimate: bool = False,
+    checksums: bool = False,
+) -> PullResponse:
+    """Rows changed since `cursor`, in change order, with the next cursor."""
+
+    def page() -> PullResponse:
+        with database.session(device.clinic_id) as session, session.begin():
+            return pull_page(
+                session, device, cursor, limit, database.clock.now(), estimate=estimate, checksums=checksums
+            )
+
+    try:
+        return _json(await run_in_threadpool(page))  # type: ignore[return-value]
+    except BadCursor:
+        raise CursorInvalid() from None
+
+
+@router.get("/events")
+async def events(
+    request: Request, device: Device, database: DatabaseDep, _protocol: Protocol
+) -> StreamingResponse:
+    """Server-sent events: `event: poke` whenever the clinic changed. No data travels here."""
+    ensure_listener(database.engine)
+    queue = BROADCASTER.subscribe(device.clinic_id)
+
+    async def stream() -> AsyncIterator[str]:
+        try:
+            yield "retry: 2000\nevent: hello\ndata: {}\n\n"
+            while not await request.is_disconnected():
+                try:
+                    await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
+                    yield "event: poke\ndata: {}\n\n"
+                except TimeoutError:
+                    yield ": keepalive\n\n"
+        finally:
+            BROADCASTER.unsubscribe(device.clinic_id, queue)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+class ConflictOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    status: str
+    code: str
+    intent: str
+    patient_id: uuid.UUID | None
+    other_patient_id: uuid.UUID | None
+    other_entity_id: uuid.UUID | None
+    entity_id: uuid.UUID | None
+    alternatives: list[dict[str, Any]]
+    occurred_at: datetime
+    staff_id: uuid.UUID | None
+    device_id: uuid.UUID | None
+
+
+class ResolveRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    staff_id: uuid.UUID
+    action: conflicts.Resolution
+    starts_at: datetime | None = None
+    doctor_id: uuid.UUID | None = None
+    note: str | None = Field(default=None, max_length=1000)
+
+
+def _desk_actor(database: Database, device: DeviceIdentity, staff_id: uuid.UUID | None) -> Actor:
+    if device.is_kiosk:
+        raise KioskNotAllowed()
+    if staff_id is None:
+        return Actor.system()
+    with database.session(device.clinic_id) as session:
+        staff = session.get(StaffUser, (device.clinic_id, staff_id))
+        if staff is None or not staff.is_active or staff.deleted_at is not None:
+            raise PermissionDenied()
+        return Actor.staff(staff.id, staff.role, device.device_id)
+
+
+@router.get("/conflicts", response_model=list[ConflictOut])
+async def list_conflicts(
+    device: Device,
+    database: DatabaseDep,
+    _protocol: Protocol,
+    staff_id: uuid.UUID,
+    include_closed: bool = False,
+) -> list[ConflictOut]:
+    """The clinic's conflict inbox (open conflicts unless `include_closed`), as that staff member."""
+
+    def read() -> list[ConflictOut]:
+        actor = _desk_actor(database, device, staff_id)
+        with database.context(device.clinic_id, actor) as ctx:
+            rows = conflicts.list_conflicts(ctx, include_closed=include_closed)
+            return [ConflictOut.model_validate(row, from_attributes=True) for row in rows]
+
+    return await run_in_threadpool(read)
+
+
+@router.post("/conflicts/{conflict_id}/resolve", response_model=ConflictOut)
+async def resolve_conflict(
+    conflict_id: uuid.UUID, body: ResolveRequest, device: Device, database: DatabaseDep, _protocol: Protocol
+) -> ConflictOut:
+    """Resolve one conflict: rebook at another time, retry the original change, or dismiss it."""
+
+    def resolve() -> ConflictOut:
+        actor = _desk_actor(database, device, body.staff_id)
+        with database.context(device.clinic_id, actor) as ctx:
+            row = conflicts.resolve_conflict(
+                ctx,
+                conflict_id,
+                body.action,
+                starts_at=body.starts_at,
+                doctor_id=body.doctor_id,
+                note=body.note,
+            )
+            return ConflictOut.model_validate(row, from_attributes=True)
+
+    return await run_in_threadpool(resolve)

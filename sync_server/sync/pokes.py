@@ -1,0 +1,143 @@
+"""Pokes: tell a clinic's online devices "pull now" after each commit that changed the clinic.
+
+A poke carries no data. Any committed write transaction that took a clinic's change number
+publishes (a hook on every clinic session, so REST writes poke too):
+- SQLite (one server process): straight to this process's subscribers, after the commit;
+- PostgreSQL: `pg_notify('clinic_changes', clinic_id)` inside the transaction — delivered only if
+  it commits — and every worker LISTENs on one connection and hands pokes to its own subscribers,
+  so several workers behind a load balancer all hear every commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import uuid
+from typing import Any, Final
+
+from sqlalchemy import Engine, event, text
+from sqlalchemy.orm import Session
+
+from common.storage.session import ClinicSession
+
+log = logging.getLogger(__name__)
+
+CHANNEL: Final = "clinic_changes"
+
+
+class Broadcaster:
+    """Per-clinic subscribers (asyncio queues), fed from any thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: dict[uuid.UUID, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[None]]]] = {}
+
+    def subscribe(self, clinic_id: uuid.UUID) -> asyncio.Queue[None]:
+        queue: asyncio.Queue[None] = asyncio.Queue(maxsize=1)
+        with self._lock:
+            self._subscribers.setdefault(clinic_id, set()).add((asyncio.get_running_loop(), queue))
+        return queue
+
+    def unsubscribe(self, clinic_id: uuid.UUID, queue: asyncio.Queue[None]) -> None:
+        with self._lock:
+            members = self._subscribers.get(clinic_id, set())
+            for member in [m for m in members if m[1] is queue]:
+                members.discard(member)
+            if not members:
+                self._subscribers.pop(clinic_id, None)
+
+    def publish(self, clinic_id: uuid.UUID) -> None:
+        with self._lock:
+            members = list(self._subscribers.get(clinic_id, ()))
+        for loop, queue in members:
+            try:
+                loop.call_soon_threadsafe(_offer, queue)
+            except RuntimeError:  # the loop closed
+                continue
+
+    def subscriber_count(self, clinic_id: uuid.UUID) -> int:
+        with self._lock:
+            return len(self._subscribers.get(clinic_id, ()))
+
+
+def _offer(queue: asyncio.Queue[None]) -> None:
+    if queue.empty():
+        queue.put_nowait(None)  # pokes coalesce: one pending poke is enough
+
+
+BROADCASTER: Final = Broadcaster()
+
+
+@event.listens_for(ClinicSession, "before_commit")
+def _notify_postgres(session: Session) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.flush()  # the flush takes the change number; it would otherwise run after this hook
+    clinics = _changed_clinics(session)
+    for clinic_id in clinics:
+        session.execute(
+            text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": str(clinic_id)}
+        )
+
+
+@event.listens_for(ClinicSession, "after_commit")
+def _publish_local(session: Session) -> None:
+    clinics = _changed_clinics(session)
+    if clinics and session.get_bind().dialect.name != "postgresql":
+        for clinic_id in clinics:
+            BROADCASTER.publish(clinic_id)
+
+
+def _changed_clinics(session: Session) -> list[uuid.UUID]:
+    taken: Any = session.info.get("change_seqs") or {}
+    return [clinic_id for clinic_id in taken if isinstance(clinic_id, uuid.UUID)]
+
+
+class PostgresListener:
+    """One LISTEN connection per worker, forwarding notifications to the broadcaster."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sync-pokes-listener", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        import psycopg
+
+        url = self._engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(url, autocommit=True) as connection:
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    while not self._stop.is_set():
+                        for note in connection.notifies(timeout=1.0):
+                            try:
+                                BROADCASTER.publish(uuid.UUID(note.payload))
+                            except ValueError:
+                                continue
+            except Exception as error:  # reconnect after a lost connection
+                log.warning("poke listener reconnecting after %s", type(error).__name__)
+                self._stop.wait(1.0)
+
+
+_listeners: dict[str, PostgresListener] = {}
+_listeners_lock = threading.Lock()
+
+
+def ensure_listener(engine: Engine) -> None:
+    """Start this worker's LISTEN connection once (PostgreSQL only)."""
+    if engine.dialect.name != "postgresql":
+        return
+    key = engine.url.render_as_string(hide_password=True)
+    with _listeners_lock:
+        if key not in _listeners:
+            listener = PostgresListener(engine)
+            _listeners[key] = listener
+            listener.start()

@@ -1,0 +1,305 @@
+"""Pull: pages of row states since a device's cursor, in `seq` order, tombstones included.
+
+Front desk (incremental): the page's upper bound is first read from the clinic's committed change
+counter `high`; every row with seq <= high belongs to a committed transaction (each write
+transaction takes its number by updating the counter row, so numbers commit in order), and rows
+are then read per table with seq in (cursor, high]. A row updated meanwhile moves above `high` and
+comes in a later page; nothing can be skipped. A page holds whole change numbers, except a single
+number bigger than a page (a bulk import), which is split by (table, id) with a compound cursor.
+
+Kiosk (snapshot): its scope is a moving window (today and tomorrow), so it gets its whole scope
+again, with `reset`, whenever anything in the clinic changed or the day turned.
+"""
+
+from __future__ import annotations
+
+import heapq
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from common.clinics.models import ClinicSequence
+from common.sync.protocol import PullResponse, TableChecksum, TableRows
+from common.sync.tables import CLINICS, SyncedTable, synced_table, synced_tables
+from sync_server.sync.devices import DeviceIdentity
+from sync_server.sync.scope import encode_rows, kiosk_days, kiosk_snapshot
+
+KIOSK_PREFIX: Final = "k"
+# A change number with at most this many times a page's rows is kept whole in one page.
+WHOLE_GROUP_FACTOR: Final = 4
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """A place in (seq, table, id) order; `table is None` means "after all of `seq`"."""
+
+    seq: int
+    table: str | None = None
+    row_id: uuid.UUID | None = None
+
+    def text(self) -> str:
+        if self.table is None:
+            return str(self.seq)
+        return f"{self.seq}:{self.table}:{self.row_id}"
+
+
+def parse_cursor(raw: str) -> Position:
+    if raw in ("", None):
+        return Position(-1)
+    try:
+        parts = raw.split(":")
+        if len(parts) == 1:
+            return Position(int(parts[0]))
+        if len(parts) == 3:
+            synced_table(parts[1])
+            return Position(int(parts[0]), parts[1], uuid.UUID(parts[2]))
+    except (ValueError, KeyError):
+        pass
+    raise BadCursor(raw)
+
+
+def pull_page(
+    session: Session,
+    device: DeviceIdentity,
+    cursor: str,
+    limit: int,
+    now: datetime,
+    *,
+    estimate: bool = False,
+    checksums: bool = False,
+) -> PullResponse:
+    if device.is_kiosk:
+        return _kiosk_page(session, device, cursor, now)
+    return _desk_page(session, device.clinic_id, cursor, limit, now, estimate=estimate, checksums=checksums)
+
+
+def committed_high(session: Session, clinic_id: uuid.UUID) -> int:
+    value = session.scalar(select(ClinicSequence.change_seq).where(ClinicSequence.clinic_id == clinic_id))
+    return int(value or 0)
+
+
+def _desk_page(
+    session: Session,
+    clinic_id: uuid.UUID,
+    cursor: str,
+    limit: int,
+    now: datetime,
+    *,
+    estimate: bool,
+    checksums: bool,
+) -> PullResponse:
+    if cursor.startswith(KIOSK_PREFIX):
+        cursor = ""
+    start = parse_cursor(cursor)
+    # Core statements on the session's connection: the clinic filter is explicit in each one.
+    connection = session.connection()
+    high = committed_high(session, clinic_id)
+    tables = synced_tables()
+    candidates: dict[str, list[tuple[int, str, uuid.UUID]]] = {}
+    truncated: set[str] = set()
+    if not (start.table is None and start.seq >= high):
+        for described in tables:
+            keys = [
+                (int(seq), described.name, row_id)
+                for seq, row_id in connection.execute(
+                    select(described.table.c.seq, described.table.c.id)
+                    .where(
+                        _in_clinic(described, clinic_id),
+                        _after(described, start),
+                        described.table.c.seq <= high,
+                    )
+                    .order_by(described.table.c.seq, described.table.c.id)
+                    .limit(limit)
+                )
+            ]
+            if keys:
+                candidates[described.name] = keys
+            if len(keys) >= limit:
+                truncated.add(described.name)
+    merged = list(heapq.merge(*candidates.values()))
+    if not truncated and len(merged) <= limit:
+        end = Position(high)
+        has_more = False
+    else:
+        last = Position(*merged[limit - 1])
+        rest = sum(1 for key in merged[limit:] if key[0] == last.seq)
+        rest += sum(_group_rows_after(connection, synced_table(name), clinic_id, last) for name in truncated)
+        end = Position(last.seq) if rest <= (WHOLE_GROUP_FACTOR - 1) * limit else last
+        has_more = True
+    out: list[TableRows] = []
+    count = 0
+    for described in tables:
+        if described.name not in candidates:
+            continue
+        rows = list(
+            connection.execute(
+                select(described.table)
+                .where(_in_clinic(described, clinic_id), _after(described, start), _not_after(described, end))
+                .order_by(described.table.c.seq, described.table.c.id)
+            )
+        )
+        if rows:
+            out.append(encode_rows(described, rows, kiosk=False))
+            count += len(rows)
+    remaining = _remaining(session, clinic_id, end) if estimate else 0
+    sums = table_checksums(session, clinic_id, end.seq) if checksums and not has_more else None
+    return PullResponse(
+        cursor=end.text(),
+        has_more=has_more,
+        tables=out,
+        rows_in_page=count,
+        remaining_estimate=remaining,
+        checksums=sums,
+        server_time=now.isoformat(),
+    )
+
+
+def _in_clinic(described: SyncedTable, clinic_id: uuid.UUID) -> ColumnElement[bool]:
+    return described.clinic_column == clinic_id
+
+
+def _after(described: SyncedTable, start: Position) -> ColumnElement[bool]:
+    seq, row_id = described.table.c.seq, described.table.c.id
+    if start.table is None:
+        return seq > start.seq
+    if described.name < start.table:
+        return seq > start.seq
+    if described.name == start.table:
+        return or_(seq > start.seq, and_(seq == start.seq, row_id > start.row_id))
+    return seq >= start.seq
+
+
+def _not_after(described: SyncedTable, end: Position) -> ColumnElement[bool]:
+    seq, row_id = described.table.c.seq, described.table.c.id
+    if end.table is None:
+        return seq <= end.seq
+    if described.name < end.table:
+        return seq <= end.seq
+    if described.name == end.table:
+        return or_(seq < end.seq, and_(seq == end.seq, row_id <= end.row_id))
+    return seq < end.seq
+
+
+def _group_rows_after(
+    connection: Connection, described: SyncedTable, clinic_id: uuid.UUID, position: Position
+) -> int:
+    """How many rows of one table in `position.seq` come after `position`."""
+    condition = and_(
+        _in_clinic(described, clinic_id), described.table.c.seq == position.seq, _after(described, position)
+    )
+    return int(
+        connection.execute(select(func.count()).select_from(described.table).where(condition)).scalar() or 0
+    )
+
+
+def _remaining(session: Session, clinic_id: uuid.UUID, after: Position) -> int:
+    total = 0
+    for described in synced_tables():
+        condition = and_(_in_clinic(described, clinic_id), _after(described, after))
+        total += int(
+            session.connection()
+            .execute(select(func.count()).select_from(described.table).where(condition))
+            .scalar()
+            or 0
+        )
+    return total
+
+
+def table_checksums(
+    session: Session, clinic_id: uuid.UUID, high: int | None = None
+) -> dict[str, TableChecksum]:
+    """Per table: row count and the sum of `seq` (a stale or missing row changes one of them).
+
+    Staff rows carry device-local sign-in bookkeeping, so they are compared by count only.
+    """
+    out: dict[str, TableChecksum] = {}
+    for described in synced_tables():
+        seq = described.table.c.seq
+        bound = seq <= high if high is not None else true()
+        rows, total = (
+            session.connection()
+            .execute(
+                select(func.count(), func.coalesce(func.sum(seq), 0)).where(
+                    _in_clinic(described, clinic_id), bound
+                )
+            )
+            .one()
+        )
+        out[described.name] = TableChecksum(
+            rows=int(rows), seq_sum=0 if described.name == "staff_users" else int(total)
+        )
+    return out
+
+
+def _kiosk_page(session: Session, device: DeviceIdentity, cursor: str, now: datetime) -> PullResponse:
+    high = committed_high(session, device.clinic_id)
+    today, _ = kiosk_days(session, device.clinic_id, now)
+    current = f"{KIOSK_PREFIX}{high}@{today.isoformat()}"
+    if cursor == current:
+        return PullResponse(
+            cursor=current,
+            has_more=False,
+            tables=[],
+            rows_in_page=0,
+            remaining_estimate=0,
+            server_time=now.isoformat(),
+        )
+    snapshot = kiosk_snapshot(session, device.clinic_id, now)
+    out = [encode_rows(synced_table(name), rows, kiosk=True) for name, rows in snapshot.items() if rows]
+    return PullResponse(
+        cursor=current,
+        has_more=False,
+        reset=True,
+        tables=out,
+        rows_in_page=sum(len(t.rows) for t in out),
+        remaining_estimate=0,
+        server_time=now.isoformat(),
+    )
+
+
+def rows_by_key(
+    session: Session,
+    clinic_id: uuid.UUID,
+    keys: list[tuple[str, uuid.UUID]],
+    *,
+    kiosk: bool,
+    now: datetime,
+) -> tuple[list[TableRows], list[tuple[str, uuid.UUID]]]:
+    """The current state of some rows as the device may hold them, and which of them do not exist."""
+    from sync_server.sync.scope import kiosk_may_hold
+
+    by_table: dict[str, list[uuid.UUID]] = {}
+    for name, row_id in keys:
+        try:
+            synced_table(name)
+        except KeyError:
+            continue
+        if name == CLINICS and row_id != clinic_id:
+            continue
+        if kiosk and not kiosk_may_hold(session, clinic_id, name, row_id, now):
+            continue
+        by_table.setdefault(name, []).append(row_id)
+    found: list[TableRows] = []
+    absent: list[tuple[str, uuid.UUID]] = []
+    for name, ids in by_table.items():
+        described = synced_table(name)
+        rows: list[Any] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            condition: ColumnElement[bool] = described.table.c.id.in_(chunk)
+            if name != CLINICS:
+                condition = and_(condition, described.table.c.clinic_id == clinic_id)
+            rows.extend(session.connection().execute(select(described.table).where(condition)))
+        present = {row._mapping["id"] for row in rows}
+        absent.extend((name, row_id) for row_id in ids if row_id not in present)
+        if rows:
+            found.append(encode_rows(described, rows, kiosk=kiosk))
+    return found, absent
