@@ -3,19 +3,28 @@
     clinic-server migrate                      create or upgrade the schema
     clinic-server seed-demo [--patients N]     add the demo clinic (once) and print its logins
     clinic-server create-clinic --name ...     add a real clinic with its first administrator
-    clinic-server serve                        run the sync server (arrives with its issue)
+    clinic-server serve [--host H] [--port P] [--workers N]
+                                               run the server (REST API and device sync)
+    clinic-server enroll-code --clinic ID --role front-desk|kiosk [--qr-png FILE]
+                                               a one-time code that enrolls one device
 
-Configuration comes from the environment (common/config.py): DATABASE_URL, else the SQLite
-file clinic.db in CLINIC_DATA_DIR (default: the user's data directory).
+Configuration comes from the environment (common/config.py, sync_server/config.py):
+DATABASE_URL, else the SQLite file clinic.db in CLINIC_DATA_DIR (default: the user's data
+directory). On PostgreSQL the server connects with DATABASE_URL as a member of `clinic_app`
+(row-level security applies); migrate, seed-demo, create-clinic and enroll-code use
+CLINIC_ADMIN_DATABASE_URL (the schema owner) when it is set.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, select
@@ -27,11 +36,12 @@ from common.database import Database
 from common.demo import DemoSpec, find_demo_clinic, seed_demo_clinic
 from common.demo.summary import format_summary, load_summary
 from common.errors import DomainError
-from common.not_built import not_built
+from common.logs import configure_logging
 from common.staff.models import StaffUser
 from common.staff.password_policy import check_password
 from common.storage.engine import create_database_engine
 from common.storage.migrate import alembic_config, current_revision, upgrade
+from sync_server.config import ADMIN_URL_VARIABLE, ConfigurationError
 
 TIERS = {"S": LicenseTier.S, "M": LicenseTier.M, "L": LicenseTier.L, "XL": LicenseTier.XL}
 
@@ -68,14 +78,25 @@ def _parser() -> argparse.ArgumentParser:
     clinic.add_argument("--currency", default="USD", help="ISO 4217 code, e.g. TWD (default USD)")
     clinic.set_defaults(run=run_create_clinic)
 
-    serve = commands.add_parser("serve", help="run the sync server")
+    serve = commands.add_parser("serve", help="run the server: REST API and device sync")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.set_defaults(run=run_serve)
+
+    enroll = commands.add_parser("enroll-code", help="a one-time code that enrolls one device")
+    enroll.add_argument("--clinic", required=True, type=uuid.UUID, help="the clinic's id")
+    enroll.add_argument("--role", required=True, choices=["front-desk", "kiosk"])
+    enroll.add_argument("--qr-png", type=Path, help="also write the code as a QR code PNG here")
+    enroll.set_defaults(run=run_enroll_code)
     return parser
 
 
 def _engine(settings: Settings) -> Engine:
+    """The admin connection: the schema owner, for work that spans clinics or changes the schema."""
     settings.ensure_data_dir()
-    return create_database_engine(settings.database_url)
+    admin_url = os.environ.get(ADMIN_URL_VARIABLE, "").strip()
+    return create_database_engine(admin_url or settings.database_url)
 
 
 def head_revision() -> str | None:
@@ -157,8 +178,67 @@ def run_create_clinic(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def run_serve(_args: argparse.Namespace, _settings: Settings) -> int:
-    return not_built("clinic-server serve", "the sync server arrives with its issue")
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from sync_server.app import warn_if_role_bypasses_security
+    from sync_server.config import load_server_settings
+
+    try:
+        server_settings = load_server_settings()
+    except ConfigurationError as error:
+        print(f"clinic-server: {error}", file=sys.stderr)
+        return 2
+    settings.ensure_data_dir()
+    engine = create_database_engine(server_settings.database_url)
+    try:
+        if not _require_migrated(engine, settings):
+            return 1
+        warn_if_role_bypasses_security(engine)
+    finally:
+        engine.dispose()
+    configure_logging()
+    print(f"Serving {settings.database_display} on http://{args.host}:{args.port} (Ctrl+C stops).")
+    uvicorn.run(
+        "sync_server.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=max(1, args.workers),
+        # Uvicorn's access log prints query strings, which can hold a search for a patient's
+        # name: the app logs each request itself, by route template (SECURITY.md row 18).
+        access_log=False,
+        log_config=None,
+    )
+    return 0
+
+
+def run_enroll_code(args: argparse.Namespace, settings: Settings) -> int:
+    from sync_server.sync.enrollment import create_enrollment_code
+
+    engine = _engine(settings)
+    try:
+        if not _require_migrated(engine, settings):
+            return 1
+        db = Database(engine, chain_id="server")
+        try:
+            code, expires = create_enrollment_code(db, args.clinic, args.role)
+        except ValueError:
+            print(
+                f"clinic-server: there is no clinic {args.clinic} in {settings.database_display}.",
+                file=sys.stderr,
+            )
+            return 1
+    finally:
+        engine.dispose()
+    print(code)
+    print(f"(one device, {args.role}; valid until {expires:%Y-%m-%d %H:%M} UTC)", file=sys.stderr)
+    if args.qr_png is not None:
+        import qrcode
+
+        qrcode.make(code).save(args.qr_png)
+        print(f"QR code written to {args.qr_png}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""/api/appointments: routes, schemas and glue over common/ services."""

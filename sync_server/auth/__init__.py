@@ -1,0 +1,1 @@
+"""Sign-in: staff login, rotating refresh tokens, access-token checks, the request unit of work."""

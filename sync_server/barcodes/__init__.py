@@ -1,0 +1,1 @@
+"""/api/barcodes: routes, schemas and glue over common/ services."""

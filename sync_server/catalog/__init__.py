@@ -1,0 +1,1 @@
+"""/api/catalog: routes, schemas and glue over common/ services."""

@@ -1,0 +1,1 @@
+"""/api/inventory: routes, schemas and glue over common/ services."""

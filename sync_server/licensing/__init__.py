@@ -1,0 +1,1 @@
+"""/api/licensing: routes, schemas and glue over common/ services."""

@@ -1,0 +1,1 @@
+"""/api/patients: routes, schemas and glue over common/ services."""

@@ -1,0 +1,1 @@
+"""/api/payments: routes, schemas and glue over common/ services."""

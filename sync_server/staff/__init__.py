@@ -1,0 +1,1 @@
+"""/api/staff: routes, schemas and glue over common/ services."""

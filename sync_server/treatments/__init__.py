@@ -1,0 +1,1 @@
+"""/api/treatments: routes, schemas and glue over common/ services."""

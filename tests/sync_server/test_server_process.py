@@ -1,0 +1,155 @@
+"""The server as it is run: `clinic-server migrate | create-clinic | enroll-code`, then `serve` in
+its own process (a real uvicorn on a free port) and a staff login over HTTP. On SQLite (the
+default embedded file) and on PostgreSQL, where `serve` connects as a member of clinic_app and
+the admin commands use CLINIC_ADMIN_DATABASE_URL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pyotp
+import pytest
+
+from sync_server.cli import main
+
+ADMIN_PASSWORD = "granite orchard beacon 4471"
+
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """`clinic-server ...` in this process (the server itself gets its own process below)."""
+
+    def run(env: dict[str, str], *args: str) -> Ran:
+        for name in [key for key in os.environ if key.startswith(("DATABASE_URL", "CLINIC_"))]:
+            monkeypatch.delenv(name)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        capsys.readouterr()
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return Ran(code, out, err)
+
+    return run
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(base: str, process: subprocess.Popen[str], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited: {process.stdout.read() if process.stdout else ''}")
+        try:
+            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError("the server did not come up")
+
+
+@pytest.fixture
+def environment(tmp_path: Path, engine, request) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_URL", "CLINIC_"))}
+    env["CLINIC_DATA_DIR"] = str(tmp_path / "data")
+    if engine.dialect.name == "postgresql":
+        app_engine = request.getfixturevalue("postgres_app_engine")
+        env["DATABASE_URL"] = app_engine.url.render_as_string(hide_password=False)
+        env["CLINIC_ADMIN_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+    return env
+
+
+def test_the_server_runs_from_its_commands(environment, tmp_path, cli):
+    env = environment
+    migrated = cli(env, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    created = cli(
+        env,
+        "create-clinic",
+        "--name",
+        "Process Clinic",
+        "--tier",
+        "S",
+        "--admin-email",
+        "owner@process.example",
+        "--admin-password",
+        ADMIN_PASSWORD,
+        "--timezone",
+        "Asia/Taipei",
+    )
+    assert created.returncode == 0, created.stderr
+    clinic = json.loads(created.stdout)
+
+    qr = tmp_path / "kiosk.png"
+    enrolled = cli(
+        env, "enroll-code", "--clinic", clinic["clinic_id"], "--role", "kiosk", "--qr-png", str(qr)
+    )
+    assert enrolled.returncode == 0, enrolled.stderr
+    assert enrolled.stdout.strip().startswith(clinic["clinic_id"].replace("-", ""))
+    assert qr.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sync_server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_until_up(base, server)
+        login = httpx.post(
+            f"{base}/api/auth/staff/login",
+            json={
+                "clinic_id": clinic["clinic_id"],
+                "email": "owner@process.example",
+                "password": ADMIN_PASSWORD,
+                "totp_code": pyotp.TOTP(clinic["admin_totp_secret"]).now(),
+            },
+            timeout=30,
+        )
+        assert login.status_code == 200, login.text
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        staff = httpx.get(f"{base}/api/staff", headers=headers, timeout=30)
+        assert staff.status_code == 200
+        assert [person["email"] for person in staff.json()] == ["owner@process.example"]
+        assert httpx.get(f"{base}/api/staff", timeout=30).status_code == 401
+        assert httpx.get(f"{base}/openapi.json", timeout=30).json()["info"]["title"]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    assert server.returncode in (0, -signal.SIGTERM), (
+        output
+    )  # uvicorn re-raises the signal after shutting down
+    assert "Application shutdown complete" in output
+    assert "GET /api/staff 200" in output  # the app's own access log, by route
+    key_file = Path(env["CLINIC_DATA_DIR"]) / "jwt-secret"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def test_serve_refuses_a_weak_signing_key(tmp_path, cli):
+    env = {"CLINIC_DATA_DIR": str(tmp_path), "CLINIC_JWT_SECRET": "too short"}
+    answer = cli(env, "serve", "--port", str(free_port()))
+    assert answer.returncode == 2
+    assert "CLINIC_JWT_SECRET" in answer.stderr
