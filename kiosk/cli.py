@@ -1,12 +1,138 @@
-"""`clinic-kiosk`: the lobby self check-in."""
+"""`clinic-kiosk`: the lobby self check-in.
+
+    clinic-kiosk                         full screen kiosk on the demo clinic (restarts if it crashes)
+    clinic-kiosk --windowed              the same in a window, to try it on a desktop
+    clinic-kiosk --print-demo-codes F    the demo patients' codes as a printable PDF or PNG
+    clinic-kiosk --screenshots DIR       every screen, four languages, portrait and landscape
+    clinic-kiosk --set-pin               set the staff PIN that leaves kiosk mode
+
+The kiosk keeps its files (its replica, the demo clinic, kiosk.json) in --data-dir, by default
+`kiosk/` in the data directory (CLINIC_DATA_DIR).
+"""
 
 from __future__ import annotations
 
-from common.not_built import not_built
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from common.logs import configure_logging
+from kiosk import settings as kiosk_settings
+
+log = logging.getLogger("kiosk")
 
 
-def main() -> int:
-    return not_built("clinic-kiosk", "the kiosk arrives with its issue")
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clinic-kiosk", description="The lobby self check-in kiosk.")
+    parser.add_argument("--windowed", action="store_true", help="run in a window instead of full screen")
+    parser.add_argument("--portrait", action="store_true", help="with --windowed: a portrait window")
+    parser.add_argument("--data-dir", type=Path, help="the kiosk's files (default: <CLINIC_DATA_DIR>/kiosk)")
+    camera = parser.add_mutually_exclusive_group()
+    camera.add_argument("--camera", type=int, metavar="N", help="webcam number (default: kiosk.json, 0)")
+    camera.add_argument("--video", type=Path, metavar="FILE", help="play a video file in place of the webcam")
+    camera.add_argument("--no-camera", action="store_true", help="scanner and “No code?” only")
+    parser.add_argument("--idle-seconds", type=float, help="back to Welcome after this long untouched")
+    parser.add_argument("--screenshots", type=Path, metavar="DIR", help="save every screen as PNG and exit")
+    parser.add_argument(
+        "--print-demo-codes", type=Path, metavar="FILE", help="write the demo codes sheet (.pdf or .png)"
+    )
+    parser.add_argument(
+        "--language", default="en", help="language of the demo codes sheet (en, zh_TW, zh_CN, ja)"
+    )
+    parser.add_argument("--set-pin", action="store_true", help="set the staff PIN and exit")
+    parser.add_argument("--no-restart", action="store_true", help="do not restart the kiosk when it crashes")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(arguments)
+    configure_logging()
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # each start checks the schema: not news
+    data_dir: Path = args.data_dir or kiosk_settings.default_data_dir()
+    if args.set_pin:
+        return set_pin(data_dir)
+    if args.print_demo_codes is not None:
+        return print_demo_codes(data_dir, args.print_demo_codes, args.language)
+    if args.screenshots is not None:
+        return screenshots(data_dir, args.screenshots)
+    if not args.windowed and not args.no_restart:
+        from kiosk.supervisor import child_command, supervise
+
+        return supervise(child_command(arguments))
+    return run(args, data_dir)
+
+
+def set_pin(data_dir: Path) -> int:
+    settings = kiosk_settings.load(data_dir)
+    pin = getpass.getpass("New staff PIN (at least 4 digits): ")
+    if pin != getpass.getpass("The same PIN again: "):
+        print("clinic-kiosk: the two PINs differ; nothing changed.", file=sys.stderr)
+        return 1
+    try:
+        settings.set_pin(pin)
+    except ValueError as error:
+        print(f"clinic-kiosk: {error}; nothing changed.", file=sys.stderr)
+        return 1
+    kiosk_settings.save(data_dir, settings)
+    print("The staff PIN is set.")
+    return 0
+
+
+def _headless() -> None:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def print_demo_codes(data_dir: Path, path: Path, language: str) -> int:
+    _headless()
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.demo_data import open_demo_kiosk, timezone_of
+    from kiosk.demo_sheet import render
+
+    _app = QApplication.instance() or QApplication([])
+    demo = open_demo_kiosk(data_dir, datetime.now(UTC))
+    render(path, demo, timezone_of(demo), language)
+    print(f"Wrote the demo codes to {path}.")
+    return 0
+
+
+def screenshots(data_dir: Path, out_dir: Path) -> int:
+    _headless()
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.screenshots import take
+
+    _app = QApplication.instance() or QApplication([])
+    saved = take(out_dir, data_dir)
+    print(f"Saved {len(saved)} screenshots in {out_dir}.")
+    return 0
+
+
+def run(args: argparse.Namespace, data_dir: Path) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.app import KioskApp, KioskOptions, exit_on_crash
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    exit_on_crash()
+    options = KioskOptions(
+        data_dir=data_dir,
+        windowed=args.windowed,
+        camera=not args.no_camera,
+        camera_index=args.camera,
+        video=args.video,
+        idle_seconds=args.idle_seconds,
+        window_size=(800, 1280) if args.portrait else (1280, 800),
+    )
+    kiosk = KioskApp(options)
+    kiosk.start()
+    return int(app.exec())
 
 
 if __name__ == "__main__":

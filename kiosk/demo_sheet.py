@@ -1,0 +1,159 @@
+"""`clinic-kiosk --print-demo-codes FILE.pdf|FILE.png`: one A4 page with the demo patients'
+codes, what each one shows on the kiosk, and the details for “No code?”.
+
+Print it (or show it on a phone) to try the kiosk's camera; type a code with a keyboard and
+Enter to try the scanner path. The codes stay valid as long as the demo clinic's file does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Final
+
+from PySide6.QtCore import QMarginsF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
+
+from common.barcodes import payload
+from common.checkin.presentation import clock_time
+from common.i18n import translate
+from common.vision.synthetic import qr_modules
+from kiosk import strings
+from kiosk.demo_data import DemoKiosk
+from kiosk.settings import DEMO_PIN
+from kiosk.theme import INK, MUTED, PRIMARY, families
+
+PNG_DPI: Final = 150
+A4_MM: Final = (210.0, 297.0)
+MARGIN_MM: Final = 12.0
+COLUMNS: Final = 2
+
+
+def render(path: Path, demo: DemoKiosk, timezone: str, locale: str = "en") -> Path:
+    """Write the sheet as PDF or PNG (by the file's suffix)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".pdf":
+        writer = QPdfWriter(str(path))
+        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+        writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
+        writer.setResolution(300)
+        writer.setTitle(translate(strings.SHEET_TITLE, locale))
+        painter = QPainter(writer)
+        _paint(painter, writer.resolution(), demo, timezone, locale)
+        painter.end()
+        return path
+    dots = PNG_DPI / 25.4
+    image = QImage(round(A4_MM[0] * dots), round(A4_MM[1] * dots), QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    image.setDotsPerMeterX(round(PNG_DPI / 0.0254))
+    image.setDotsPerMeterY(round(PNG_DPI / 0.0254))
+    painter = QPainter(image)
+    _paint(painter, PNG_DPI, demo, timezone, locale)
+    painter.end()
+    if not image.save(str(path)):
+        raise OSError(f"could not write {path}")
+    return path
+
+
+def _qr_image(value: str) -> QImage:
+    modules = qr_modules(value)
+    side = modules.shape[0]
+    image = QImage(side, side, QImage.Format.Format_RGB32)
+    for y in range(side):
+        for x in range(side):
+            image.setPixel(x, y, 0xFF000000 if modules[y, x] else 0xFFFFFFFF)
+    return image
+
+
+def _font(locale: str, points: float, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setFamilies(list(families(locale)))
+    font.setPointSizeF(points)
+    font.setBold(bold)
+    return font
+
+
+def _paint(painter: QPainter, dpi: float, demo: DemoKiosk, timezone: str, locale: str) -> None:
+    mm = dpi / 25.4
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    page_w, margin = A4_MM[0] * mm, MARGIN_MM * mm
+    y = margin
+    painter.setPen(QColor(INK))
+    painter.setFont(_font(locale, 17, bold=True))
+    painter.drawText(
+        QRectF(margin, y, page_w - 2 * margin, 12 * mm),
+        int(Qt.AlignmentFlag.AlignLeft),
+        translate(strings.SHEET_TITLE, locale),
+    )
+    y += 11 * mm
+    painter.setFont(_font(locale, 9))
+    painter.setPen(QColor(MUTED))
+    intro = translate(strings.SHEET_INTRO, locale) + "  " + translate(strings.SHEET_PIN, locale, pin=DEMO_PIN)
+    flags = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
+    intro_rect = painter.boundingRect(QRectF(margin, y, page_w - 2 * margin, 40 * mm), flags, intro)
+    painter.drawText(intro_rect, flags, intro)
+    y = intro_rect.bottom() + 4 * mm
+    cards = demo.cards
+    rows = (len(cards) + COLUMNS - 1) // COLUMNS
+    gap = 4 * mm
+    card_w = (page_w - 2 * margin - gap * (COLUMNS - 1)) / COLUMNS
+    card_h = (A4_MM[1] * mm - y - margin - gap * (rows - 1)) / rows
+    for index, card in enumerate(cards):
+        column, row = index % COLUMNS, index // COLUMNS
+        box = QRectF(margin + column * (card_w + gap), y + row * (card_h + gap), card_w, card_h)
+        _paint_card(painter, box, mm, card, timezone, locale)
+
+
+def _paint_card(painter: QPainter, box: QRectF, mm: float, card: object, timezone: str, locale: str) -> None:
+    from kiosk.demo_data import DemoCard
+
+    assert isinstance(card, DemoCard)
+    painter.setPen(QPen(QColor("#B8C2C8"), 0.3 * mm))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRoundedRect(box, 3 * mm, 3 * mm)
+    pad = 3 * mm
+    qr_side = min(box.height() - 2 * pad, 34 * mm)
+    qr_box = QRectF(box.left() + pad, box.top() + (box.height() - qr_side) / 2, qr_side, qr_side)
+    painter.drawImage(qr_box, _qr_image(card.code))
+    left = qr_box.right() + pad
+    width = box.right() - pad - left
+    top = box.top() + pad
+    painter.setPen(QColor(PRIMARY))
+    painter.setFont(_font(locale, 9.5, bold=True))
+    painter.drawText(
+        QRectF(left, top, width, 6 * mm), int(Qt.AlignmentFlag.AlignLeft), translate(card.label, locale)
+    )
+    top += 6 * mm
+    painter.setPen(QColor(INK))
+    lines = [translate(card.expect, locale)]
+    if card.first_name and card.key != "twin":
+        lines.append(card.first_name)
+    if card.starts_at:
+        starts = datetime.fromisoformat(card.starts_at)
+        lines.append(
+            translate(strings.SHEET_APPOINTMENT_AT, locale, time=clock_time(starts, timezone, locale))
+        )
+    if card.key in ("ready_2", "twin"):
+        no_code = translate(
+            strings.SHEET_NO_CODE, locale, last_name=card.last_name, date_of_birth=card.date_of_birth
+        )
+        if card.key == "twin":
+            no_code += ", " + translate(strings.SHEET_PHONE, locale, digits=card.phone_last4)
+        lines.append(no_code)
+    body = QRectF(left, top, width, box.bottom() - pad - top - 4 * mm)
+    flags = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
+    text = "\n".join(lines)
+    points = 8.0
+    while points > 6.0:  # smaller type rather than a line cut off
+        painter.setFont(_font(locale, points))
+        if (
+            painter.boundingRect(QRectF(body.left(), body.top(), width, 1000 * mm), flags, text).height()
+            <= body.height()
+        ):
+            break
+        points -= 0.5
+    painter.drawText(body, flags, text)
+    painter.setPen(QColor(MUTED))
+    painter.setFont(_font("en", 6.5))
+    code_rect = QRectF(left, box.bottom() - pad - 4 * mm, width, 4 * mm)
+    painter.drawText(code_rect, int(Qt.AlignmentFlag.AlignLeft), payload.display(card.code))
