@@ -1,0 +1,123 @@
+"""Registration links: the current one (for posters), rotation, and verification (for the server)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Final
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from common.access.permissions import Permission
+from common.context import ServiceContext
+from common.database import Database
+from common.inventory.stock import acting_staff_id
+from common.registration import tokens
+from common.registration.errors import (
+    RegistrationBaseUrlInvalid,
+    RegistrationLinkInvalid,
+    RegistrationLinkRetired,
+)
+from common.registration.models import RegistrationKey
+
+# The server serves the registration form at this path, followed by the token.
+REGISTRATION_PATH: Final = "/register/"
+ENTITY: Final = "registration_key"
+LOCAL_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+@dataclass(frozen=True)
+class RegistrationLink:
+    url: str
+    token: str
+    version: int
+
+
+@dataclass(frozen=True)
+class RegistrationClaim:
+    """A verified token: the clinic whose registration form to show."""
+
+    clinic_id: uuid.UUID
+    version: int
+
+
+def registration_link(ctx: ServiceContext, base_url: str) -> RegistrationLink:
+    """The clinic's current signed link (its first key is made on first use)."""
+    ctx.authorize(Permission.REGISTRATION_MANAGE, entity_type=ENTITY)
+    base = _base(base_url)
+    key = _current_key(ctx) or _new_key(ctx, 1)
+    token = tokens.sign(key.secret, ctx.clinic_id, key.key_version)
+    return RegistrationLink(f"{base}{REGISTRATION_PATH}{token}", token, key.key_version)
+
+
+def rotate_registration_key(ctx: ServiceContext) -> int:
+    """Retire the signing key and make the next one: every poster printed before stops working.
+    Returns the new key's version."""
+    ctx.authorize(Permission.REGISTRATION_MANAGE, entity_type=ENTITY)
+    now = ctx.now()
+    newest = 0
+    for key in ctx.session.scalars(select(RegistrationKey).with_for_update()):
+        newest = max(newest, key.key_version)
+        if key.retired_at is None:
+            key.retired_at = now
+            ctx.audit("registration.key_retire", ENTITY, key.id, changed_fields=["retired_at"])
+    return _new_key(ctx, newest + 1).key_version
+
+
+def verify_registration_token(db: Database, token: str) -> RegistrationClaim:
+    """Check a token from a scanned poster (the server, before the registration form).
+
+    Refuses a malformed token, an unknown clinic or key, a forged signature
+    (`RegistrationLinkInvalid`), and a link signed with a retired key (`RegistrationLinkRetired`).
+    """
+    try:
+        claim = tokens.parse(token)
+    except tokens.MalformedToken:
+        raise RegistrationLinkInvalid() from None
+    with db.session(claim.clinic_id) as session:
+        key = session.execute(
+            select(RegistrationKey.secret, RegistrationKey.retired_at).where(
+                RegistrationKey.key_version == claim.version
+            )
+        ).one_or_none()
+        session.rollback()
+    if key is None or not tokens.matches(key.secret, claim):
+        raise RegistrationLinkInvalid()
+    if key.retired_at is not None:
+        raise RegistrationLinkRetired()
+    return RegistrationClaim(claim.clinic_id, claim.version)
+
+
+def _current_key(ctx: ServiceContext) -> RegistrationKey | None:
+    return ctx.session.scalars(
+        select(RegistrationKey)
+        .where(RegistrationKey.retired_at.is_(None))
+        .order_by(RegistrationKey.key_version.desc())
+        .limit(1)
+    ).first()
+
+
+def _new_key(ctx: ServiceContext, version: int) -> RegistrationKey:
+    key = RegistrationKey(
+        clinic_id=ctx.clinic_id,
+        key_version=version,
+        secret=secrets.token_bytes(32),
+        retired_at=None,
+        created_by=acting_staff_id(ctx),
+    )
+    ctx.session.add(key)
+    ctx.session.flush()
+    ctx.audit("registration.key_create", ENTITY, key.id, changed_fields=["key_version", "secret"])
+    return key
+
+
+def _base(base_url: str) -> str:
+    base = base_url.strip().rstrip("/")
+    parts = urlsplit(base)
+    secure = parts.scheme == "https"
+    local = parts.scheme == "http" and (parts.hostname or "") in LOCAL_HOSTS
+    if not (secure or local) or not parts.hostname or parts.query or parts.fragment:
+        raise RegistrationBaseUrlInvalid()
+    return base
