@@ -5,15 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 py=${PYTHON:-.venv/bin/python}
 pot=common/i18n/messages.pot
-"$py" -m babel.messages.frontend extract -F babel.cfg -k N_ -k L_ -k _ -k gettext -k translate \
+"$py" -m babel.messages.frontend -q extract -F babel.cfg -k N_ -k L_ -k _ -k gettext -k translate \
   -k 'ngettext:1,2' --no-location --sort-output --project "Clinic Front Desk" -o "$pot" \
   common desktop kiosk sync_server >/dev/null
 for lang in en zh_TW zh_CN ja; do
   po=common/i18n/locale/$lang/LC_MESSAGES/messages.po
   if [ -f "$po" ]; then
-    "$py" -m babel.messages.frontend update --no-fuzzy-matching -i "$pot" -o "$po" -l "$lang" >/dev/null
+    "$py" -m babel.messages.frontend -q update --no-fuzzy-matching --ignore-obsolete -i "$pot" -o "$po" -l "$lang" >/dev/null
   else
-    "$py" -m babel.messages.frontend init -i "$pot" -o "$po" -l "$lang" >/dev/null
+    "$py" -m babel.messages.frontend -q init -i "$pot" -o "$po" -l "$lang" >/dev/null
   fi
 done
 echo "catalogs updated from $pot"

@@ -21,6 +21,7 @@ fail() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
 SYSTEM_PACKAGES=(
     libzbar0                        # pyzbar: decode barcodes from camera images
     fonts-noto-cjk                  # CJK glyphs on screen and in PDFs
+    fonts-wqy-microhei              # a TrueType CJK font reportlab can embed in PDFs (Noto CJK is CFF)
     libgl1 libegl1                  # Qt GUI (needed even offscreen)
     libxkbcommon0 libfontconfig1 libdbus-1-3
     "libglib2.0-0|libglib2.0-0t64"

@@ -60,6 +60,8 @@ class Permission(StrEnum):
     # Not in WRITES, so a suspended clinic can be reactivated and its usage still recorded.
     LICENSE_MANAGE = "license.manage"
     REPORT_VIEW = "report.view"
+    # The self-registration poster's signed link: print it, rotate its key (old posters stop working).
+    REGISTRATION_MANAGE = "registration.manage"
     AUDIT_READ = "audit.read"
 
 
@@ -87,6 +89,7 @@ WRITES: Final = frozenset(
         P.CHAT_SEND,
         P.STAFF_MANAGE,
         P.CLINIC_MANAGE,
+        P.REGISTRATION_MANAGE,
     }
 )
 
@@ -165,6 +168,7 @@ ROLE_PERMISSIONS: Final[dict[Role, frozenset[Permission]]] = {
             P.CLINIC_MANAGE,
             P.LICENSE_READ,
             P.REPORT_VIEW,
+            P.REGISTRATION_MANAGE,
             P.AUDIT_READ,
         }
     ),
@@ -184,6 +188,7 @@ ROLE_PERMISSIONS: Final[dict[Role, frozenset[Permission]]] = {
             P.BARCODE_MANAGE,
             P.LICENSE_READ,
             P.REPORT_VIEW,
+            P.REGISTRATION_MANAGE,
             P.AUDIT_READ,
         }
     ),

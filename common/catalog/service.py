@@ -234,7 +234,7 @@ def create_treatment(
         advantages=text_list(advantages, field=L_("advantages")),
         instructions=optional_text(instructions, field=L_("instructions")),
         cautions=text_list(cautions, field=L_("cautions")),
-        recommended_for=text_list(recommended_for, field=L_("recommended for")),
+        recommended_for=text_list(recommended_for, field=L_("recommended-for list")),
         is_active=True,
         requires_doctor_approval=requires_doctor_approval,
         material_requirements=dict(material_requirements or {}),
@@ -306,7 +306,7 @@ def update_treatment(
     if cautions is not UNSET:
         changes["cautions"] = text_list(cautions, field=L_("cautions"))
     if recommended_for is not UNSET:
-        changes["recommended_for"] = text_list(recommended_for, field=L_("recommended for"))
+        changes["recommended_for"] = text_list(recommended_for, field=L_("recommended-for list"))
     if instructions is not UNSET:
         changes["instructions"] = optional_text(instructions, field=L_("instructions"))
     if requires_doctor_approval is not UNSET:

@@ -810,14 +810,13 @@ class _Builder:
                 )
             )
         if final > 0:
-            self._payment(record, appointment, done + timedelta(minutes=rng.between(1, 10)), discount, final)
+            self._payment(record, appointment, done + timedelta(minutes=rng.between(1, 10)), final)
 
     def _payment(
         self,
         record: dict[str, Any],
         appointment: dict[str, Any],
         paid: datetime,
-        discount: Decimal,
         final: Decimal,
     ) -> None:
         rng = self.rng
@@ -840,7 +839,8 @@ class _Builder:
             payment_method=method,
             payment_status=PaymentStatus.COMPLETED,
             transaction_id=transaction,
-            discount_applied=discount,
+            # The discount was given on the treatment (its final_amount); the payment settles that.
+            discount_applied=Decimal(0),
             tax_amount=Decimal(0),
             final_amount=final,
             notes=None,

@@ -29,7 +29,7 @@ BUSINESS_HOURS: Final = {str(day): ["09:00", "20:00"] for day in range(1, 6)} | 
 CLINIC_DETAILS: Final = {
     "address": "12F, No. 88, Sec. 4, Zhongxiao E. Rd., Da'an Dist., Taipei 106",
     "phone": "+886 2 2700 1688",
-    "email": "hello@{EMAIL_DOMAIN}",
+    "email": f"hello@{EMAIL_DOMAIN}",
     "billing_contact_email": f"billing@{EMAIL_DOMAIN}",
     "technical_contact_email": f"it@{EMAIL_DOMAIN}",
 }

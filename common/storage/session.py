@@ -91,11 +91,17 @@ def _set_rls_clinic(session: Session, _transaction: SessionTransaction, connecti
 def _forget_change_seq(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop("change_seqs", None)
+    elif transaction.nested:
+        # A number taken inside a savepoint is forgotten when it ends: if it rolled back, so did
+        # the counter, and the next write must take the number again rather than reuse a ghost.
+        taken: dict[uuid.UUID, tuple[int, SessionTransaction]] = session.info.get("change_seqs", {})
+        for clinic_id in [cid for cid, (_, owner) in taken.items() if owner is transaction]:
+            del taken[clinic_id]
 
 
 def next_change_seq(session: Session, clinic_id: uuid.UUID) -> int:
     """The clinic's change number for this transaction (taken once, on first write)."""
-    taken: dict[uuid.UUID, int] = session.info.setdefault("change_seqs", {})
+    taken: dict[uuid.UUID, tuple[int, SessionTransaction]] = session.info.setdefault("change_seqs", {})
     if clinic_id not in taken:
         result = session.execute(
             update(ClinicSequence)
@@ -106,8 +112,10 @@ def next_change_seq(session: Session, clinic_id: uuid.UUID) -> int:
         ).scalar_one_or_none()
         if result is None:
             raise TenantViolation(f"no change counter for clinic {clinic_id}")
-        taken[clinic_id] = result
-    return taken[clinic_id]
+        owner = session.get_nested_transaction() or session.get_transaction()
+        assert owner is not None
+        taken[clinic_id] = (result, owner)
+    return taken[clinic_id][0]
 
 
 @event.listens_for(ClinicSession, "before_flush")

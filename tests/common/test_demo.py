@@ -313,19 +313,6 @@ def test_clinic_server_creates_a_clinic_with_an_admin_and_refuses_a_weak_passwor
     uuid.UUID(report["clinic_id"])
 
 
-@pytest.mark.parametrize(
-    ("module", "args"),
-    [("sync_server.cli", ["serve"]), ("desktop.cli", []), ("kiosk.cli", []), ("common.sync_cli", [])],
-)
-def test_programs_that_are_not_built_yet_say_so_and_exit_2(module, args, tmp_path):
-    env = dict(os.environ, PYTHONPATH=str(ROOT), CLINIC_DATA_DIR=str(tmp_path))
-    done = subprocess.run(
-        [sys.executable, "-m", module, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 2
-    assert "not built yet" in done.stderr
-
-
 def test_demo_spec_refuses_a_naive_now_and_sizes_beyond_the_largest_tier():
     with pytest.raises(ValueError, match="timezone-aware"):
         DemoSpec(now=datetime(2026, 11, 25, 11, 30))

@@ -80,6 +80,20 @@ def test_every_domain_error_message_is_translated():
             assert translate(error_class.message, locale) != english or not english, (error_class, locale)
 
 
+def test_every_stored_value_shown_in_a_message_is_translated():
+    """Statuses, kinds, periods and tiers go into messages as `L_(member.value)`: each value is a msgid."""
+    from common.catalog.models import TreatmentKind
+    from common.clinics.models import LicenseTier
+    from common.inventory.models import ReorderStatus
+    from common.payments.models import PaymentStatus
+    from common.scheduling.models import AppointmentStatus, DayPeriod
+
+    shown = (TreatmentKind, LicenseTier, ReorderStatus, PaymentStatus, AppointmentStatus, DayPeriod)
+    values = sorted({member.value for enum in shown for member in enum})
+    for locale in ("zh_TW", "zh_CN", "ja"):
+        assert [value for value in values if translate(value, locale) == value] == [], locale
+
+
 @pytest.mark.parametrize(
     ("given", "expected"),
     [

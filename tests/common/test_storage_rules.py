@@ -176,3 +176,22 @@ def test_money_with_more_than_four_places_is_refused(world):
             )
         )
         ctx.session.flush()
+
+
+def test_a_change_number_taken_in_a_rolled_back_savepoint_is_not_reused(world):
+    with world.system() as ctx:
+        savepoint = ctx.session.begin_nested()
+        ctx.session.add(new_patient("Gone", "Ghost"))
+        ctx.session.flush()
+        ghost_seq = next(iter(ctx.session.info["change_seqs"].values()))[0]
+        savepoint.rollback()
+        kept = new_patient("Kept", "Kept")
+        ctx.session.add(kept)
+    with world.system() as ctx:
+        later = new_patient("Later", "Later")
+        ctx.session.add(later)
+    with world.system() as ctx:
+        seqs = {p.last_name: p.seq for p in ctx.session.scalars(select(Patient))}
+    assert "Ghost" not in seqs
+    assert seqs["Kept"] == ghost_seq  # the counter rolled back with the savepoint: the number is taken again
+    assert seqs["Kept"] < seqs["Later"]

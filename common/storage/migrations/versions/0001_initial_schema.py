@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 03:01:57.249274
+Create Date: 2026-11-26 03:40:13.854343
 """
 
 from collections.abc import Sequence
@@ -128,6 +128,85 @@ def upgrade() -> None:
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_clinics")),
     )
+    op.create_table(
+        "sync_outbox",
+        sa.Column("n", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("intent", sa.String(length=64), nullable=False),
+        sa.Column(
+            "args", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("actor_staff_id", sa.Uuid(), nullable=True),
+        sa.Column("created_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "pending",
+                "applied",
+                "duplicate",
+                "conflict",
+                "rejected",
+                name="outbox_status",
+                native_enum=False,
+                create_constraint=True,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "touched",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "answer",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("answered_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("n", name=op.f("pk_sync_outbox")),
+    )
+    with op.batch_alter_table("sync_outbox", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sync_outbox_status_n"), ["status", "n"], unique=False)
+
+    op.create_table(
+        "sync_state",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_sync_state")),
+    )
+    op.create_table(
+        "arrival_questions",
+        sa.Column("clinic_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("yes_no", "phone_ending", name="kind", native_enum=False, create_constraint=True),
+            nullable=False,
+        ),
+        sa.Column(
+            "prompts",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"], ["clinics.id"], name=op.f("fk_arrival_questions_clinic_id_clinics")
+        ),
+        sa.PrimaryKeyConstraint("clinic_id", "id", name=op.f("pk_arrival_questions")),
+    )
+    with op.batch_alter_table("arrival_questions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_arrival_questions_clinic_id_position"), ["clinic_id", "position"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_arrival_questions_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
+
     op.create_table(
         "audit_chain_heads",
         sa.Column("clinic_id", sa.Uuid(), nullable=False),
@@ -273,6 +352,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_inventory_items_clinic_id_category"), ["clinic_id", "category"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_inventory_items_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
 
     op.create_table(
         "license_usage",
@@ -320,6 +402,59 @@ def upgrade() -> None:
             batch_op.f("ix_license_usage_clinic_id_metric_date_metric_type"),
             ["clinic_id", "metric_date", "metric_type"],
             unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_license_usage_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
+
+    op.create_table(
+        "merge_reviews",
+        sa.Column("clinic_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("entity_type", sa.String(length=50), nullable=False),
+        sa.Column("entity_id", sa.Uuid(), nullable=False),
+        sa.Column("patient_id", sa.Uuid(), nullable=True),
+        sa.Column("field", sa.String(length=64), nullable=False),
+        sa.Column(
+            "overwritten_value",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "new_value",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("base_version", sa.Integer(), nullable=True),
+        sa.Column("device_id", sa.Uuid(), nullable=True),
+        sa.Column("mutation_n", sa.BigInteger(), nullable=True),
+        sa.Column("staff_id", sa.Uuid(), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum("open", "acknowledged", name="review_status", native_enum=False, create_constraint=True),
+            nullable=False,
+        ),
+        sa.Column("reviewed_by", sa.Uuid(), nullable=True),
+        sa.Column("reviewed_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"], ["clinics.id"], name=op.f("fk_merge_reviews_clinic_id_clinics")
+        ),
+        sa.PrimaryKeyConstraint("clinic_id", "id", name=op.f("pk_merge_reviews")),
+    )
+    with op.batch_alter_table("merge_reviews", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_merge_reviews_clinic_id_entity_id"), ["clinic_id", "entity_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_merge_reviews_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_merge_reviews_clinic_id_status"), ["clinic_id", "status"], unique=False
         )
 
     op.create_table(
@@ -378,6 +513,13 @@ def upgrade() -> None:
             name=op.f("uq_notification_preferences_clinic_id_owner_kind_owner_id_kind_channel"),
         ),
     )
+    with op.batch_alter_table("notification_preferences", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_notification_preferences_clinic_id_seq_id"),
+            ["clinic_id", "seq", "id"],
+            unique=False,
+        )
+
     op.create_table(
         "notifications",
         sa.Column("clinic_id", sa.Uuid(), nullable=False),
@@ -450,6 +592,9 @@ def upgrade() -> None:
             batch_op.f("ix_notifications_clinic_id_recipient_kind_recipient_id_created_at"),
             ["clinic_id", "recipient_kind", "recipient_id", "created_at"],
             unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_notifications_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_notifications_clinic_id_status_scheduled_for"),
@@ -561,6 +706,32 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_patients_clinic_id_phone_digits"), ["clinic_id", "phone_digits"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_patients_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
+
+    op.create_table(
+        "print_settings",
+        sa.Column("clinic_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("names_on_patient_cards", sa.Boolean(), nullable=False),
+        sa.Column("logo", sa.LargeBinary(length=524288), nullable=True),
+        sa.Column("label_size", sa.String(length=16), nullable=False),
+        sa.Column("created_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"], ["clinics.id"], name=op.f("fk_print_settings_clinic_id_clinics")
+        ),
+        sa.PrimaryKeyConstraint("clinic_id", "id", name=op.f("pk_print_settings")),
+        sa.UniqueConstraint("clinic_id", name=op.f("uq_print_settings_clinic_id")),
+    )
+    with op.batch_alter_table("print_settings", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_print_settings_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
 
     op.create_table(
         "staff_users",
@@ -614,7 +785,159 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_staff_users_clinic_id_role"), ["clinic_id", "role"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_staff_users_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
 
+    op.create_table(
+        "sync_applied_mutations",
+        sa.Column("clinic_id", sa.Uuid(), nullable=False),
+        sa.Column("device_id", sa.Uuid(), nullable=False),
+        sa.Column("n", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("intent", sa.String(length=64), nullable=False),
+        sa.Column("mutation_hash", sa.String(length=64), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "pending",
+                "applied",
+                "duplicate",
+                "conflict",
+                "rejected",
+                name="applied_status",
+                native_enum=False,
+                create_constraint=True,
+            ),
+            nullable=False,
+        ),
+        sa.Column("code", sa.String(length=64), nullable=True),
+        sa.Column("conflict_id", sa.Uuid(), nullable=True),
+        sa.Column(
+            "touched",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("applied_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"], ["clinics.id"], name=op.f("fk_sync_applied_mutations_clinic_id_clinics")
+        ),
+        sa.PrimaryKeyConstraint("clinic_id", "device_id", "n", name=op.f("pk_sync_applied_mutations")),
+    )
+    op.create_table(
+        "sync_conflicts",
+        sa.Column("clinic_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "slot",
+                "period_full",
+                "barcode",
+                "license_seat",
+                "unique_value",
+                name="conflict_kind",
+                native_enum=False,
+                create_constraint=True,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "open",
+                "resolved",
+                "dismissed",
+                name="conflict_status",
+                native_enum=False,
+                create_constraint=True,
+            ),
+            nullable=False,
+        ),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("intent", sa.String(length=64), nullable=False),
+        sa.Column(
+            "args", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("device_id", sa.Uuid(), nullable=True),
+        sa.Column("mutation_n", sa.BigInteger(), nullable=True),
+        sa.Column("staff_id", sa.Uuid(), nullable=True),
+        sa.Column("patient_id", sa.Uuid(), nullable=True),
+        sa.Column("other_patient_id", sa.Uuid(), nullable=True),
+        sa.Column("other_entity_id", sa.Uuid(), nullable=True),
+        sa.Column("entity_id", sa.Uuid(), nullable=True),
+        sa.Column(
+            "alternatives",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("occurred_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("resolved_by", sa.Uuid(), nullable=True),
+        sa.Column("resolved_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "resolution",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"], ["clinics.id"], name=op.f("fk_sync_conflicts_clinic_id_clinics")
+        ),
+        sa.PrimaryKeyConstraint("clinic_id", "id", name=op.f("pk_sync_conflicts")),
+    )
+    with op.batch_alter_table("sync_conflicts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sync_conflicts_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_sync_conflicts_clinic_id_status"), ["clinic_id", "status"], unique=False
+        )
+
+    op.create_table(
+        "sync_devices",
+        sa.Column("clinic_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("front-desk", "kiosk", name="device_kind", native_enum=False, create_constraint=True),
+            nullable=False,
+        ),
+        sa.Column("credential_hash", sa.String(length=64), nullable=False),
+        sa.Column("last_applied_n", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"], ["clinics.id"], name=op.f("fk_sync_devices_clinic_id_clinics")
+        ),
+        sa.PrimaryKeyConstraint("clinic_id", "id", name=op.f("pk_sync_devices")),
+    )
+    op.create_table(
+        "sync_enrollment_codes",
+        sa.Column("clinic_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("front-desk", "kiosk", name="enrollment_kind", native_enum=False, create_constraint=True),
+            nullable=False,
+        ),
+        sa.Column("created_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("device_id", sa.Uuid(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"], ["clinics.id"], name=op.f("fk_sync_enrollment_codes_clinic_id_clinics")
+        ),
+        sa.PrimaryKeyConstraint("clinic_id", "id", name=op.f("pk_sync_enrollment_codes")),
+        sa.UniqueConstraint(
+            "clinic_id", "code_hash", name=op.f("uq_sync_enrollment_codes_clinic_id_code_hash")
+        ),
+    )
     op.create_table(
         "treatment_categories",
         sa.Column("clinic_id", sa.Uuid(), nullable=False),
@@ -654,6 +977,11 @@ def upgrade() -> None:
             "clinic_id", "parent_id", "name", name=op.f("uq_treatment_categories_clinic_id_parent_id_name")
         ),
     )
+    with op.batch_alter_table("treatment_categories", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_treatment_categories_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
+
     op.create_table(
         "barcode_mappings",
         sa.Column("clinic_id", sa.Uuid(), nullable=False),
@@ -723,6 +1051,9 @@ def upgrade() -> None:
             ["clinic_id", "entity_type", "entity_id"],
             unique=False,
         )
+        batch_op.create_index(
+            batch_op.f("ix_barcode_mappings_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
 
     op.create_table(
         "doctor_schedules",
@@ -760,6 +1091,9 @@ def upgrade() -> None:
             ["clinic_id", "doctor_id", "weekday"],
             unique=False,
         )
+        batch_op.create_index(
+            batch_op.f("ix_doctor_schedules_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
 
     op.create_table(
         "doctor_time_off",
@@ -789,6 +1123,9 @@ def upgrade() -> None:
             batch_op.f("ix_doctor_time_off_clinic_id_doctor_id_start_date"),
             ["clinic_id", "doctor_id", "start_date"],
             unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_doctor_time_off_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
         )
 
     op.create_table(
@@ -836,6 +1173,42 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("clinic_id", "id", name=op.f("pk_patient_merges")),
     )
+    with op.batch_alter_table("patient_merges", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_patient_merges_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
+
+    op.create_table(
+        "registration_keys",
+        sa.Column("clinic_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("key_version", sa.Integer(), nullable=False),
+        sa.Column("secret", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("retired_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_by", sa.Uuid(), nullable=True),
+        sa.Column("created_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["clinic_id", "created_by"],
+            ["staff_users.clinic_id", "staff_users.id"],
+            name=op.f("fk_registration_keys_clinic_id_created_by_staff_users"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"], ["clinics.id"], name=op.f("fk_registration_keys_clinic_id_clinics")
+        ),
+        sa.PrimaryKeyConstraint("clinic_id", "id", name=op.f("pk_registration_keys")),
+        sa.UniqueConstraint(
+            "clinic_id", "key_version", name=op.f("uq_registration_keys_clinic_id_key_version")
+        ),
+    )
+    with op.batch_alter_table("registration_keys", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_registration_keys_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
+
     op.create_table(
         "reorder_requests",
         sa.Column("clinic_id", sa.Uuid(), nullable=False),
@@ -882,7 +1255,35 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("reorder_requests", schema=None) as batch_op:
         batch_op.create_index(
+            batch_op.f("ix_reorder_requests_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_reorder_requests_clinic_id_status"), ["clinic_id", "status"], unique=False
+        )
+
+    op.create_table(
+        "staff_sessions",
+        sa.Column("clinic_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("session_epoch", sa.Integer(), nullable=False),
+        sa.Column("started_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_reason", sa.String(length=32), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["clinic_id", "user_id"],
+            ["staff_users.clinic_id", "staff_users.id"],
+            name=op.f("fk_staff_sessions_clinic_id_user_id_staff_users"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"], ["clinics.id"], name=op.f("fk_staff_sessions_clinic_id_clinics")
+        ),
+        sa.PrimaryKeyConstraint("clinic_id", "id", name=op.f("pk_staff_sessions")),
+    )
+    with op.batch_alter_table("staff_sessions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_staff_sessions_clinic_id_user_id"), ["clinic_id", "user_id"], unique=False
         )
 
     op.create_table(
@@ -965,6 +1366,9 @@ def upgrade() -> None:
             batch_op.f("ix_treatment_catalog_clinic_id_category_is_active"),
             ["clinic_id", "category", "is_active"],
             unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_treatment_catalog_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
         )
 
     op.create_table(
@@ -1088,6 +1492,9 @@ def upgrade() -> None:
             ["clinic_id", "patient_id", "starts_at"],
             unique=False,
         )
+        batch_op.create_index(
+            batch_op.f("ix_appointments_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
 
     op.create_table(
         "barcode_scan_events",
@@ -1163,6 +1570,38 @@ def upgrade() -> None:
             ["clinic_id", "scanned_at"],
             unique=False,
         )
+        batch_op.create_index(
+            batch_op.f("ix_barcode_scan_events_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
+
+    op.create_table(
+        "staff_refresh_tokens",
+        sa.Column("clinic_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("session_id", sa.Uuid(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("issued_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", common.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", common.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["clinic_id", "session_id"],
+            ["staff_sessions.clinic_id", "staff_sessions.id"],
+            name=op.f("fk_staff_refresh_tokens_clinic_id_session_id_staff_sessions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"], ["clinics.id"], name=op.f("fk_staff_refresh_tokens_clinic_id_clinics")
+        ),
+        sa.PrimaryKeyConstraint("clinic_id", "id", name=op.f("pk_staff_refresh_tokens")),
+        sa.UniqueConstraint(
+            "clinic_id", "token_hash", name=op.f("uq_staff_refresh_tokens_clinic_id_token_hash")
+        ),
+    )
+    with op.batch_alter_table("staff_refresh_tokens", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_staff_refresh_tokens_clinic_id_session_id"),
+            ["clinic_id", "session_id"],
+            unique=False,
+        )
 
     op.create_table(
         "waitlist_entries",
@@ -1234,6 +1673,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("clinic_id", "id", name=op.f("pk_waitlist_entries")),
     )
     with op.batch_alter_table("waitlist_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_waitlist_entries_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_waitlist_entries_clinic_id_wanted_date_status"),
             ["clinic_id", "wanted_date", "status"],
@@ -1326,6 +1768,9 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_index(
+            batch_op.f("ix_treatment_records_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_treatment_records_clinic_id_treatment_date"),
             ["clinic_id", "treatment_date"],
             unique=False,
@@ -1388,6 +1833,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("clinic_id", "id", name=op.f("pk_waitlist_offers")),
     )
     with op.batch_alter_table("waitlist_offers", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_waitlist_offers_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_waitlist_offers_clinic_id_status"), ["clinic_id", "status"], unique=False
         )
@@ -1494,6 +1942,9 @@ def upgrade() -> None:
             ["clinic_id", "patient_id", "created_at"],
             unique=False,
         )
+        batch_op.create_index(
+            batch_op.f("ix_chat_messages_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
 
     op.create_table(
         "inventory_movements",
@@ -1546,6 +1997,9 @@ def upgrade() -> None:
             batch_op.f("ix_inventory_movements_clinic_id_item_id_occurred_at"),
             ["clinic_id", "item_id", "occurred_at"],
             unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_inventory_movements_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
         )
 
     op.create_table(
@@ -1654,6 +2108,9 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_index(
+            batch_op.f("ix_payment_records_clinic_id_seq_id"), ["clinic_id", "seq", "id"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_payment_records_clinic_id_treatment_id"),
             ["clinic_id", "treatment_id"],
             unique=False,
@@ -1666,6 +2123,7 @@ def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table("payment_records", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payment_records_clinic_id_treatment_id"))
+        batch_op.drop_index(batch_op.f("ix_payment_records_clinic_id_seq_id"))
         batch_op.drop_index(batch_op.f("ix_payment_records_clinic_id_refund_of_id"))
         batch_op.drop_index(batch_op.f("ix_payment_records_clinic_id_payment_date"))
         batch_op.drop_index(batch_op.f("ix_payment_records_clinic_id_patient_id"))
@@ -1673,67 +2131,111 @@ def downgrade() -> None:
 
     op.drop_table("payment_records")
     with op.batch_alter_table("inventory_movements", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inventory_movements_clinic_id_seq_id"))
         batch_op.drop_index(batch_op.f("ix_inventory_movements_clinic_id_item_id_occurred_at"))
 
     op.drop_table("inventory_movements")
     with op.batch_alter_table("chat_messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_chat_messages_clinic_id_seq_id"))
         batch_op.drop_index(batch_op.f("ix_chat_messages_clinic_id_patient_id_created_at"))
         batch_op.drop_index(batch_op.f("ix_chat_messages_clinic_id_department_is_read"))
 
     op.drop_table("chat_messages")
     with op.batch_alter_table("waitlist_offers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_waitlist_offers_clinic_id_status"))
+        batch_op.drop_index(batch_op.f("ix_waitlist_offers_clinic_id_seq_id"))
 
     op.drop_table("waitlist_offers")
     with op.batch_alter_table("treatment_records", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_treatment_records_clinic_id_treatment_date"))
+        batch_op.drop_index(batch_op.f("ix_treatment_records_clinic_id_seq_id"))
         batch_op.drop_index(batch_op.f("ix_treatment_records_clinic_id_patient_id_treatment_date"))
         batch_op.drop_index(batch_op.f("ix_treatment_records_clinic_id_doctor_id_treatment_date"))
 
     op.drop_table("treatment_records")
     with op.batch_alter_table("waitlist_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_waitlist_entries_clinic_id_wanted_date_status"))
+        batch_op.drop_index(batch_op.f("ix_waitlist_entries_clinic_id_seq_id"))
 
     op.drop_table("waitlist_entries")
+    with op.batch_alter_table("staff_refresh_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_staff_refresh_tokens_clinic_id_session_id"))
+
+    op.drop_table("staff_refresh_tokens")
     with op.batch_alter_table("barcode_scan_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_barcode_scan_events_clinic_id_seq_id"))
         batch_op.drop_index(batch_op.f("ix_barcode_scan_events_clinic_id_scanned_at"))
         batch_op.drop_index(batch_op.f("ix_barcode_scan_events_clinic_id_entity_type_entity_id_scanned_at"))
         batch_op.drop_index(batch_op.f("ix_barcode_scan_events_clinic_id_barcode_id_scanned_at"))
 
     op.drop_table("barcode_scan_events")
     with op.batch_alter_table("appointments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_appointments_clinic_id_seq_id"))
         batch_op.drop_index(batch_op.f("ix_appointments_clinic_id_patient_id_starts_at"))
         batch_op.drop_index(batch_op.f("ix_appointments_clinic_id_doctor_id_starts_at"))
         batch_op.drop_index(batch_op.f("ix_appointments_clinic_id_appointment_date_status"))
 
     op.drop_table("appointments")
     with op.batch_alter_table("treatment_catalog", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_treatment_catalog_clinic_id_seq_id"))
         batch_op.drop_index(batch_op.f("ix_treatment_catalog_clinic_id_category_is_active"))
 
     op.drop_table("treatment_catalog")
+    with op.batch_alter_table("staff_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_staff_sessions_clinic_id_user_id"))
+
+    op.drop_table("staff_sessions")
     with op.batch_alter_table("reorder_requests", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reorder_requests_clinic_id_status"))
+        batch_op.drop_index(batch_op.f("ix_reorder_requests_clinic_id_seq_id"))
 
     op.drop_table("reorder_requests")
+    with op.batch_alter_table("registration_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_registration_keys_clinic_id_seq_id"))
+
+    op.drop_table("registration_keys")
+    with op.batch_alter_table("patient_merges", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_patient_merges_clinic_id_seq_id"))
+
     op.drop_table("patient_merges")
     with op.batch_alter_table("doctor_time_off", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_doctor_time_off_clinic_id_seq_id"))
         batch_op.drop_index(batch_op.f("ix_doctor_time_off_clinic_id_doctor_id_start_date"))
 
     op.drop_table("doctor_time_off")
     with op.batch_alter_table("doctor_schedules", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_doctor_schedules_clinic_id_seq_id"))
         batch_op.drop_index(batch_op.f("ix_doctor_schedules_clinic_id_doctor_id_weekday"))
 
     op.drop_table("doctor_schedules")
     with op.batch_alter_table("barcode_mappings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_barcode_mappings_clinic_id_seq_id"))
         batch_op.drop_index(batch_op.f("ix_barcode_mappings_clinic_id_entity_type_entity_id"))
 
     op.drop_table("barcode_mappings")
+    with op.batch_alter_table("treatment_categories", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_treatment_categories_clinic_id_seq_id"))
+
     op.drop_table("treatment_categories")
+    op.drop_table("sync_enrollment_codes")
+    op.drop_table("sync_devices")
+    with op.batch_alter_table("sync_conflicts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sync_conflicts_clinic_id_status"))
+        batch_op.drop_index(batch_op.f("ix_sync_conflicts_clinic_id_seq_id"))
+
+    op.drop_table("sync_conflicts")
+    op.drop_table("sync_applied_mutations")
     with op.batch_alter_table("staff_users", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_staff_users_clinic_id_seq_id"))
         batch_op.drop_index(batch_op.f("ix_staff_users_clinic_id_role"))
 
     op.drop_table("staff_users")
+    with op.batch_alter_table("print_settings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_print_settings_clinic_id_seq_id"))
+
+    op.drop_table("print_settings")
     with op.batch_alter_table("patients", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_patients_clinic_id_seq_id"))
         batch_op.drop_index(batch_op.f("ix_patients_clinic_id_phone_digits"))
         batch_op.drop_index(batch_op.f("ix_patients_clinic_id_last_name_key_first_name_key"))
         batch_op.drop_index(batch_op.f("ix_patients_clinic_id_is_active"))
@@ -1743,15 +2245,27 @@ def downgrade() -> None:
     op.drop_table("patients")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notifications_clinic_id_status_scheduled_for"))
+        batch_op.drop_index(batch_op.f("ix_notifications_clinic_id_seq_id"))
         batch_op.drop_index(batch_op.f("ix_notifications_clinic_id_recipient_kind_recipient_id_created_at"))
 
     op.drop_table("notifications")
+    with op.batch_alter_table("notification_preferences", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notification_preferences_clinic_id_seq_id"))
+
     op.drop_table("notification_preferences")
+    with op.batch_alter_table("merge_reviews", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_merge_reviews_clinic_id_status"))
+        batch_op.drop_index(batch_op.f("ix_merge_reviews_clinic_id_seq_id"))
+        batch_op.drop_index(batch_op.f("ix_merge_reviews_clinic_id_entity_id"))
+
+    op.drop_table("merge_reviews")
     with op.batch_alter_table("license_usage", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_license_usage_clinic_id_seq_id"))
         batch_op.drop_index(batch_op.f("ix_license_usage_clinic_id_metric_date_metric_type"))
 
     op.drop_table("license_usage")
     with op.batch_alter_table("inventory_items", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inventory_items_clinic_id_seq_id"))
         batch_op.drop_index(batch_op.f("ix_inventory_items_clinic_id_category"))
 
     op.drop_table("inventory_items")
@@ -1763,5 +2277,15 @@ def downgrade() -> None:
 
     op.drop_table("audit_logs")
     op.drop_table("audit_chain_heads")
+    with op.batch_alter_table("arrival_questions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_arrival_questions_clinic_id_seq_id"))
+        batch_op.drop_index(batch_op.f("ix_arrival_questions_clinic_id_position"))
+
+    op.drop_table("arrival_questions")
+    op.drop_table("sync_state")
+    with op.batch_alter_table("sync_outbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sync_outbox_status_n"))
+
+    op.drop_table("sync_outbox")
     op.drop_table("clinics")
     # ### end Alembic commands ###
