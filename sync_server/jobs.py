@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, select, text
 from starlette.concurrency import run_in_threadpool
 
 from common.clinics.models import Clinic
-from common.context import Actor, ServiceContext
+from common.context import READ_ONLY_STATUSES, Actor, ServiceContext
 from common.database import Database
 from common.errors import DomainError
 from common.licensing.service import record_daily_usage
@@ -72,7 +72,14 @@ def run_job(job: Job, db: Database, admin_engine: Engine) -> JobRound:
         if not _try_lock(connection, job.name):
             return JobRound(job.name, ran=False)
         try:
-            clinic_ids = list(connection.scalars(select(Clinic.id).where(Clinic.deleted_at.is_(None))))
+            # Suspended and cancelled clinics are read-only: their jobs (all writes) wait for reactivation.
+            clinic_ids = list(
+                connection.scalars(
+                    select(Clinic.id).where(
+                        Clinic.deleted_at.is_(None), Clinic.subscription_status.not_in(READ_ONLY_STATUSES)
+                    )
+                )
+            )
             connection.rollback()  # the list is read; the lock (session-level) stays held
             refused = 0
             for clinic_id in clinic_ids:
