@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 
 from common.clock import SYSTEM_CLOCK, Clock
 from common.database import Database
+from common.runtime import freeze_startup_objects
 from common.storage.engine import create_database_engine
 from sync_server.access_log import AccessLog
 from sync_server.appointments.endpoints import router as appointments_router
@@ -111,7 +112,9 @@ async def _stop_jobs(task: asyncio.Task[None], admin_engine: Engine | None) -> N
 
 def app_from_environment() -> FastAPI:
     """The app configured from the environment: what `clinic-server serve` runs in each worker."""
-    return create_app(load_server_settings())
+    app = create_app(load_server_settings())
+    freeze_startup_objects()
+    return app
 
 
 def warn_if_role_bypasses_security(engine: Engine) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.ids import new_id
-from common.storage.types import JsonDocument, Money, UTCDateTime
+from common.storage.types import HexUuid, JsonDocument, Money, UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -37,6 +37,7 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
+        uuid.UUID: HexUuid(),
         datetime: UTCDateTime(),
         Decimal: Money(),
         date: Date(),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Numeric
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Numeric, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -31,6 +33,49 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_new_uuid = uuid.UUID.__new__
+_set_field = object.__setattr__
+_UNKNOWN_SAFETY = uuid.SafeUUID.unknown
+_CACHE_LIMIT = 4096
+
+
+class HexUuid(Uuid[uuid.UUID]):
+    """A UUID key: native on PostgreSQL, 32 hex characters on SQLite (SQLAlchemy's `Uuid`).
+
+    On SQLite the result processor builds the UUID from its int directly instead of through
+    `uuid.UUID(hex)`'s input clean-up, and reuses the UUIDs it made recently (UUIDs are
+    immutable): a patient's history turns thousands of keys into UUIDs, most of them the same
+    few doctors and treatments, and this was a third of its time."""
+
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        if dialect.supports_native_uuid and self.native_uuid:
+            native: Callable[[Any], Any] | None = super().result_processor(dialect, coltype)  # type: ignore[no-untyped-call]
+            return native
+        recent: dict[str, uuid.UUID] = {}
+        recall = recent.get
+
+        def process(value: Any) -> uuid.UUID | None:
+            if value is None or isinstance(value, uuid.UUID):
+                return value
+            found = recall(value)
+            if found is not None:
+                return found
+            if len(value) == 32:
+                result = _new_uuid(uuid.UUID)
+                _set_field(result, "int", int(value, 16))
+                _set_field(result, "is_safe", _UNKNOWN_SAFETY)
+            else:
+                result = uuid.UUID(value)
+            if len(recent) >= _CACHE_LIMIT:
+                recent.clear()
+            recent[value] = result
+            return result
+
+        return process
 
 
 class Money(TypeDecorator[Decimal]):
