@@ -12,10 +12,12 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from contextlib import closing
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, Final
 
 from bench.dataset import Dataset, raw_connection
-from bench.timing import GcPauses, Result, Row, Target, breakdown, gc_note, measure_pair
+from bench.timing import GcPauses, Result, Row, Samples, Target, breakdown, gc_note, measure_pair, timed_both
 from common.patients.history import PatientHistory, full_history
 from common.staff.models import Role
 
@@ -66,6 +68,7 @@ def run(dataset: Dataset, *, repetitions: int = 200, warmup: int = 10) -> Result
             served, plain = service(), baseline()
             with GcPauses() as pauses:
                 service_samples, baseline_samples = measure_pair(service, baseline, repetitions, warmup)
+            typed = _typed_baseline_samples(connection, dataset.clinic_id, patient_id, repetitions)
         in_context, unaudited = breakdown(
             db, dataset.clinic_id, actor, [lambda ctx: full_history(ctx, patient_id)] * repetitions, warmup
         )
@@ -90,6 +93,7 @@ def run(dataset: Dataset, *, repetitions: int = 200, warmup: int = 10) -> Result
         details=(
             Row("service: full_history() in an open context (no commit)", in_context),
             Row("service: full_history() without audit row and commit", unaudited),
+            Row("hand-written: sqlite3, same SELECTs + the same Python types, by hand", typed),
         ),
         notes=(gc_note(pauses),),
         same_answer=_same(served, plain),
@@ -112,6 +116,55 @@ def baseline_history(
         }
     finally:
         connection.execute("COMMIT")
+
+
+# Column positions holding each kind of value in the timeline SELECTs above.
+_TYPED_COLUMNS: Final = {
+    "appointments": {"uuid": (0, 6, 7), "instant": (2, 3)},
+    "treatments": {"uuid": (0, 3, 4, 5), "day": (1, 8), "money": (6,)},
+    "payments": {"uuid": (0, 7, 8), "instant": (1,), "money": (3,)},
+}
+
+
+def typed_baseline_history(
+    connection: sqlite3.Connection, clinic_id: uuid.UUID, patient_id: uuid.UUID
+) -> dict[str, list[list[Any]]]:
+    """The hand-written baseline, then each value made into the type the service returns (UUID,
+    aware datetime, date, Decimal) in the cheapest way Python offers: what any typed answer costs,
+    with no ORM, no tenant scoping, no role filtering and no audit row."""
+    raw = baseline_history(connection, clinic_id, patient_id)
+    typed: dict[str, list[list[Any]]] = {}
+    for section, rows in raw.items():
+        kinds = _TYPED_COLUMNS.get(section)
+        if kinds is None:
+            typed[section] = [list(row) for row in rows]
+            continue
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i in kinds.get("uuid", ()):
+                values[i] = None if values[i] is None else uuid.UUID(hex=values[i])
+            for i in kinds.get("instant", ()):
+                values[i] = datetime.fromisoformat(values[i]).replace(tzinfo=UTC)
+            for i in kinds.get("day", ()):
+                values[i] = None if values[i] is None else date.fromisoformat(values[i])
+            for i in kinds.get("money", ()):
+                values[i] = Decimal(values[i]).scaleb(-4)
+            converted.append(values)
+        typed[section] = converted
+    return typed
+
+
+def _typed_baseline_samples(
+    connection: sqlite3.Connection, clinic_id: uuid.UUID, patient_id: uuid.UUID, repetitions: int
+) -> Any:
+
+    return Samples.of(
+        [
+            timed_both(lambda: typed_baseline_history(connection, clinic_id, patient_id))
+            for _ in range(repetitions)
+        ]
+    )
 
 
 def _same(served: PatientHistory, plain: dict[str, list[Any]]) -> bool:
