@@ -32,8 +32,10 @@ import common.models  # noqa: F401 - every mapper configured before the first se
 from common.barcodes import payload
 from common.barcodes.models import BarcodeEntityType, BarcodeMapping, BarcodePurpose
 from common.catalog.models import TreatmentCatalogItem, TreatmentCategory
+from common.chat.models import ChatMessage, Department
 from common.clinics.models import Clinic, ClinicSequence, LicenseTier
 from common.clock import FrozenClock
+from common.demo import chat as demo_chat
 from common.demo import reference as ref
 from common.demo.bulk import bulk_insert, deferred_patient_search_index
 from common.demo.people import Person, make_person
@@ -213,6 +215,7 @@ class _Rows:
     payments: list[dict[str, Any]] = field(default_factory=list)
     reorders: list[dict[str, Any]] = field(default_factory=list)
     waitlist: list[dict[str, Any]] = field(default_factory=list)
+    chat: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _Builder:
@@ -278,6 +281,7 @@ class _Builder:
         self._stock_movements()
         self._reorders()
         self._waitlist()
+        self._chat()
 
     def tables(self) -> Iterator[tuple[type[Base], list[dict[str, Any]]]]:
         rows = self.rows
@@ -295,6 +299,7 @@ class _Builder:
         yield ReorderRequest, rows.reorders
         yield InventoryMovement, rows.movements
         yield WaitlistEntry, rows.waitlist
+        yield ChatMessage, rows.chat
 
     def _staff_specs(self) -> list[ref.StaffSpec]:
         specs = list(ref.STAFF)
@@ -968,3 +973,9 @@ class _Builder:
                     notes=None,
                 )
             )
+
+    def _chat(self) -> None:
+        """A few conversations with patients, answered by reception and, for medical ones, a nurse."""
+        reception, nurse = self.reception_ids[0], self.nurse_ids[0]
+        answered_by = {department: reception for department in Department} | {Department.MEDICAL: nurse}
+        self.rows.chat = demo_chat.conversations(self.record, self.now, self.rows.patients, answered_by)

@@ -23,16 +23,18 @@ from common.audit.models import ActorType, AuditOutcome
 from common.context import ServiceContext
 from common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from common.i18n import N_, SUPPORTED_LOCALES
-from common.licensing.service import ensure_staff_capacity, refresh_usage_counts
+from common.licensing.service import count_active_staff, ensure_staff_capacity, refresh_usage_counts
 from common.staff import totp
 from common.staff.models import Role, StaffUser
 from common.staff.password_policy import check_password
-from common.staff.passwords import hash_password, verify_password
+from common.staff.passwords import hash_password, needs_rehash, verify_password
 
 ENTITY: Final = "staff_user"
 _EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _COLOR: Final = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 _NAME_MAX: Final = 100
+# Base32, at least the 128 bits NIST asks of a shared secret (new secrets have 160).
+_TOTP_SECRET: Final = re.compile(r"^[A-Z2-7]{26,64}$")
 
 
 class EmailTaken(Conflict):
@@ -75,6 +77,16 @@ class LastAdministrator(Conflict):
 class CurrentPasswordIncorrect(ValidationFailed):
     code = "staff_current_password_incorrect"
     message = N_("The current password is not correct.")
+
+
+class InvalidPasswordHash(ValidationFailed):
+    code = "staff_invalid_password_hash"
+    message = N_("The new password could not be accepted. Set it again on this computer.")
+
+
+class InvalidTotpSecret(ValidationFailed):
+    code = "staff_invalid_totp_secret"
+    message = N_("The new two-factor secret could not be accepted. Reset two-factor again.")
 
 
 class _Keep(Enum):
@@ -136,6 +148,24 @@ class NewStaff:
     preferred_language: str = "en"
     # Staff outside TOTP_REQUIRED_ROLES may opt in to a second factor.
     two_factor: bool = False
+    id: uuid.UUID | None = None  # made on the device that adds the account, so it syncs as one row
+
+
+@dataclass(frozen=True)
+class SeatUsage:
+    """The license's staff seats: active accounts against the tier's limit."""
+
+    used: int
+    limit: int
+    tier: str
+
+    @property
+    def free(self) -> int:
+        return max(0, self.limit - self.used)
+
+    @property
+    def full(self) -> bool:
+        return self.used >= self.limit
 
 
 # ---------------------------------------------------------------------------------------------
@@ -164,13 +194,29 @@ def list_doctors(ctx: ServiceContext) -> list[StaffView]:
     return list_staff(ctx, role=Role.DOCTOR)
 
 
+def seat_usage(ctx: ServiceContext) -> SeatUsage:
+    """How many of the license's staff seats are taken (active accounts), for staff screens."""
+    ctx.authorize(Permission.STAFF_READ, entity_type=ENTITY)
+    clinic = ctx.clinic
+    return SeatUsage(count_active_staff(ctx), clinic.max_users, clinic.license_tier.value)
+
+
 # ---------------------------------------------------------------------------------------------
 # Creating and editing
 
 
-def create_staff(ctx: ServiceContext, spec: NewStaff) -> StaffResult:
+def create_staff(
+    ctx: ServiceContext,
+    spec: NewStaff,
+    *,
+    password_hash: str | None = None,
+    totp_secret: str | None = None,
+) -> StaffResult:
     """Add a staff account within the tier's seats. Admins and Managers get a TOTP secret to
-    enrol (returned once, for the QR code)."""
+    enrol (returned once, for the QR code).
+
+    `password_hash` and `totp_secret` replay what the adding device decided (sync): the device
+    checked the password against the policy and sends only its hash."""
     ctx.authorize(Permission.STAFF_MANAGE, entity_type=ENTITY)
     email = _valid_email(spec.email)
     first_name, last_name = _valid_name(spec.first_name), _valid_name(spec.last_name)
@@ -178,12 +224,16 @@ def create_staff(ctx: ServiceContext, spec: NewStaff) -> StaffResult:
     color = _valid_color(spec.calendar_color)
     if _email_in_use(ctx, email):
         raise EmailTaken()
-    check_password(spec.password, email=email, names=(first_name, last_name))
+    if password_hash is None:
+        check_password(spec.password, email=email, names=(first_name, last_name))
+        password_hash = hash_password(spec.password)
+    else:
+        _check_prepared_hash(password_hash)
     ensure_staff_capacity(ctx)
 
     user = StaffUser(
         email=email,
-        password_hash=hash_password(spec.password),
+        password_hash=password_hash,
         first_name=first_name,
         last_name=last_name,
         role=spec.role,
@@ -193,9 +243,11 @@ def create_staff(ctx: ServiceContext, spec: NewStaff) -> StaffResult:
         preferred_language=spec.preferred_language,
         password_changed_at=ctx.now(),
     )
+    if spec.id is not None:
+        user.id = spec.id
     enrollment = None
     if spec.two_factor or spec.role in TOTP_REQUIRED_ROLES:
-        enrollment = _enrol_totp(ctx, user)
+        enrollment = _enrol_totp(ctx, user, totp_secret)
     ctx.session.add(user)
     try:
         ctx.session.flush()
@@ -220,9 +272,11 @@ def update_staff(
     specialization: str | _Keep | None = KEEP,
     calendar_color: str | _Keep | None = KEEP,
     preferred_language: str | _Keep = KEEP,
+    totp_secret: str | None = None,
 ) -> StaffResult:
     """Change what is given, leave the rest. A role change is audited as such, ends the person's
-    sessions, and enrols a second factor when the new role requires one."""
+    sessions, and enrols a second factor when the new role requires one (with `totp_secret`
+    when replaying what the changing device enrolled)."""
     ctx.authorize(Permission.STAFF_MANAGE, entity_type=ENTITY, entity_id=user_id)
     user = _load(ctx, user_id)
     wanted: dict[str, object] = {}
@@ -247,8 +301,9 @@ def update_staff(
     if isinstance(role, Role) and role != user.role:
         if user.role is Role.ADMIN and user.is_active:
             _keep_an_admin(ctx, user)
-        if role in TOTP_REQUIRED_ROLES and not user.totp_secret:
-            enrollment = _enrol_totp(ctx, user)
+        # A replayed change sets the secret its desk showed, whatever this replica holds.
+        if role in TOTP_REQUIRED_ROLES and (not user.totp_secret or totp_secret is not None):
+            enrollment = _enrol_totp(ctx, user, totp_secret)
             changed.append("totp_secret")
         if role in TOTP_REQUIRED_ROLES and not user.two_factor_enabled:
             user.two_factor_enabled = True
@@ -315,12 +370,23 @@ def change_password(ctx: ServiceContext, current_password: str, new_password: st
     return _view(ctx, user)
 
 
-def reset_password(ctx: ServiceContext, user_id: uuid.UUID, new_password: str) -> StaffView:
-    """An administrator sets a new password (the person forgot theirs); unlocks the account."""
+def reset_password(
+    ctx: ServiceContext,
+    user_id: uuid.UUID,
+    new_password: str | None = None,
+    *,
+    password_hash: str | None = None,
+) -> StaffView:
+    """An administrator sets a new password (the person forgot theirs); unlocks the account.
+    `password_hash` replays a reset whose password a device already checked and hashed."""
     ctx.authorize(Permission.STAFF_MANAGE, entity_type=ENTITY, entity_id=user_id)
     user = _load(ctx, user_id)
-    check_password(new_password, email=user.email, names=(user.first_name, user.last_name))
-    _set_password(ctx, user, new_password)
+    if password_hash is None:
+        check_password(new_password or "", email=user.email, names=(user.first_name, user.last_name))
+        _set_password(ctx, user, new_password or "")
+    else:
+        _check_prepared_hash(password_hash)
+        _set_password_hash(ctx, user, password_hash)
     user.failed_login_count = 0
     user.locked_until = None
     ctx.audit(
@@ -338,11 +404,12 @@ def reset_password(ctx: ServiceContext, user_id: uuid.UUID, new_password: str) -
     return _view(ctx, user)
 
 
-def reset_two_factor(ctx: ServiceContext, user_id: uuid.UUID) -> TotpEnrollment:
-    """A new TOTP secret (lost phone); the old codes stop working and sessions end."""
+def reset_two_factor(ctx: ServiceContext, user_id: uuid.UUID, *, secret: str | None = None) -> TotpEnrollment:
+    """A new TOTP secret (lost phone); the old codes stop working and sessions end. `secret`
+    replays the one the resetting device showed as a QR code."""
     ctx.authorize(Permission.STAFF_MANAGE, entity_type=ENTITY, entity_id=user_id)
     user = _load(ctx, user_id)
-    enrollment = _enrol_totp(ctx, user)
+    enrollment = _enrol_totp(ctx, user, secret)
     user.session_epoch += 1
     ctx.audit(
         "staff.reset_2fa",
@@ -354,6 +421,21 @@ def reset_two_factor(ctx: ServiceContext, user_id: uuid.UUID) -> TotpEnrollment:
 
 
 reset_2fa = reset_two_factor
+
+
+def prepare_password(password: str, *, email: str, first_name: str, last_name: str) -> str:
+    """Check a new person's password against the policy and hash it, where it was typed: what
+    travels on (to the sync outbox and the server) is the hash, never the password."""
+    check_password(password, email=email.strip().lower(), names=(first_name.strip(), last_name.strip()))
+    return hash_password(password)
+
+
+def prepare_reset_password(ctx: ServiceContext, user_id: uuid.UUID, password: str) -> str:
+    """`prepare_password` for an existing account (the policy knows its name and email)."""
+    ctx.authorize(Permission.STAFF_MANAGE, entity_type=ENTITY, entity_id=user_id)
+    user = _load(ctx, user_id)
+    check_password(password, email=user.email, names=(user.first_name, user.last_name))
+    return hash_password(password)
 
 
 def unlock_staff(ctx: ServiceContext, user_id: uuid.UUID) -> StaffView:
@@ -409,13 +491,26 @@ def _deny(ctx: ServiceContext, action: str, user_id: uuid.UUID | None) -> None:
 
 
 def _set_password(ctx: ServiceContext, user: StaffUser, password: str) -> None:
-    user.password_hash = hash_password(password)
+    _set_password_hash(ctx, user, hash_password(password))
+
+
+def _set_password_hash(ctx: ServiceContext, user: StaffUser, password_hash: str) -> None:
+    user.password_hash = password_hash
     user.password_changed_at = ctx.now()
     user.session_epoch += 1
 
 
-def _enrol_totp(ctx: ServiceContext, user: StaffUser) -> TotpEnrollment:
-    secret = totp.new_secret()
+def _check_prepared_hash(password_hash: str) -> None:
+    """A hash made elsewhere must be argon2id at or above the floor (SECURITY.md row 6)."""
+    if not password_hash.startswith("$argon2id$") or needs_rehash(password_hash):
+        raise InvalidPasswordHash()
+
+
+def _enrol_totp(ctx: ServiceContext, user: StaffUser, secret: str | None = None) -> TotpEnrollment:
+    if secret is None:
+        secret = totp.new_secret()
+    elif not _TOTP_SECRET.match(secret):
+        raise InvalidTotpSecret()
     user.totp_secret = secret
     user.totp_last_used_step = None
     user.two_factor_enabled = True
