@@ -79,8 +79,11 @@ def create_category(
     kind: TreatmentKind | None = None,
     parent_id: uuid.UUID | None = None,
     sort_order: int = 0,
+    category_id: uuid.UUID | None = None,
 ) -> TreatmentCategory:
-    """A top-level category (needs its kind) or, with `parent_id`, a subcategory (inherits it)."""
+    """A top-level category (needs its kind) or, with `parent_id`, a subcategory (inherits it).
+
+    `category_id`: the id a device made for it, so the row is the same row on every replica."""
     ctx.authorize(P.CATALOG_MANAGE, entity_type="catalog")
     clean = _category_name(name)
     if parent_id is not None:
@@ -98,6 +101,7 @@ def create_category(
         raise CategoryKindRequired()
     _ensure_category_name_free(ctx, clean, parent_id, None)
     category = TreatmentCategory(
+        id=category_id if category_id is not None else new_id(),
         clinic_id=ctx.clinic_id,
         name=clean,
         parent_id=parent_id,
@@ -209,13 +213,16 @@ def create_treatment(
     follow_up_interval_days: int | None = None,
     next_treatment_id: uuid.UUID | None = None,
     issue_barcode: bool = False,
+    item_id: uuid.UUID | None = None,
 ) -> TreatmentCatalogItem:
     """Add a treatment. The price is in the clinic's currency unless another is given.
 
-    `next_treatment_id` may be the treatment itself: a course of repeated sessions.
+    `next_treatment_id` may be the treatment itself: a course of repeated sessions. `item_id`:
+    the id a device made for it, so the row is the same row on every replica.
     """
     ctx.authorize(P.CATALOG_MANAGE, entity_type="catalog")
-    item_id = new_id()
+    if item_id is None:
+        item_id = new_id()
     clean_name = _treatment_name(name)
     _ensure_treatment_name_free(ctx, clean_name, None)
     resolved_kind, subcategory = _placement(ctx, category_id, kind)
@@ -437,6 +444,22 @@ def issue_treatment_code(ctx: ServiceContext, item_id: uuid.UUID) -> BarcodeMapp
     if not item.is_active:
         raise CatalogItemInactive(name=item.name)
     return _issue_code(ctx, item)
+
+
+def treatment_codes(ctx: ServiceContext, item_ids: Iterable[uuid.UUID] | None = None) -> dict[uuid.UUID, str]:
+    """The active code of each treatment that has one (of `item_ids`, or all); the newest wins."""
+    ctx.authorize(P.CATALOG_READ, entity_type="catalog")
+    query = (
+        select(BarcodeMapping.entity_id, BarcodeMapping.barcode_value)
+        .where(
+            BarcodeMapping.entity_type == BarcodeEntityType.TREATMENT,
+            BarcodeMapping.is_active.is_(True),
+        )
+        .order_by(BarcodeMapping.generated_at, BarcodeMapping.id)
+    )
+    if item_ids is not None:
+        query = query.where(BarcodeMapping.entity_id.in_(list(item_ids)))
+    return {row.entity_id: row.barcode_value for row in ctx.session.execute(query)}
 
 
 def active_catalog_item(ctx: ServiceContext, item_id: uuid.UUID) -> TreatmentCatalogItem:

@@ -13,6 +13,7 @@ materials is part of the treatment's own audited operation).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -27,6 +28,7 @@ from common.context import ServiceContext
 from common.errors import Conflict
 from common.fields import UNSET, Unset, optional_text
 from common.i18n import L_
+from common.ids import new_id
 from common.inventory.errors import (
     DuplicateItemBarcode,
     DuplicateSku,
@@ -112,7 +114,10 @@ def create_item(
     location: str | None = None,
     is_tracked: bool = False,
     next_restock_date: date | None = None,
+    item_id: uuid.UUID | None = None,
 ) -> InventoryItem:
+    """Add a stock item (its stock starts at zero: receive its first delivery). `item_id`: the id
+    a device made for it, so the row is the same row on every replica."""
     ctx.authorize(P.INVENTORY_MANAGE, entity_type="inventory")
     clean_sku = _sku(sku)
     _ensure_sku_free(ctx, clean_sku, None)
@@ -121,6 +126,7 @@ def create_item(
         _ensure_barcode_free(ctx, barcode, None)
     _check_limits(minimum_quantity, maximum_quantity)
     item = InventoryItem(
+        id=item_id if item_id is not None else new_id(),
         clinic_id=ctx.clinic_id,
         name=_name(name),
         sku=clean_sku,
@@ -259,6 +265,23 @@ def issue_item_code(ctx: ServiceContext, item_id: uuid.UUID) -> BarcodeMapping:
     return issue_code(ctx, kind, item.id)
 
 
+def item_codes(ctx: ServiceContext, item_ids: Iterable[uuid.UUID] | None = None) -> dict[uuid.UUID, str]:
+    """The clinic's own active code of each item that has one (of `item_ids`, or all); the newest
+    wins. Items without one may still carry a manufacturer barcode (`barcode_value`)."""
+    ctx.authorize(P.INVENTORY_READ, entity_type="inventory")
+    query = (
+        select(BarcodeMapping.entity_id, BarcodeMapping.barcode_value)
+        .where(
+            BarcodeMapping.entity_type.in_([BarcodeEntityType.INVENTORY, BarcodeEntityType.MEDICINE]),
+            BarcodeMapping.is_active.is_(True),
+        )
+        .order_by(BarcodeMapping.generated_at, BarcodeMapping.id)
+    )
+    if item_ids is not None:
+        query = query.where(BarcodeMapping.entity_id.in_(list(item_ids)))
+    return {row.entity_id: row.barcode_value for row in ctx.session.execute(query)}
+
+
 # ---- movements ---------------------------------------------------------------------------------
 
 
@@ -360,10 +383,13 @@ def request_reorder(
     *,
     supplier: str | None = None,
     notes: str | None = None,
+    reorder_id: uuid.UUID | None = None,
 ) -> ReorderRequest:
+    """Ask for more of an item. `reorder_id`: the id a device made for the request."""
     ctx.authorize(P.INVENTORY_MOVE, entity_type="inventory", entity_id=item_id)
     item = _item(ctx, item_id)
     request = ReorderRequest(
+        id=reorder_id if reorder_id is not None else new_id(),
         clinic_id=ctx.clinic_id,
         item_id=item.id,
         quantity=_quantity(quantity),
