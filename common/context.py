@@ -52,12 +52,19 @@ class Actor:
     def system(cls) -> Actor:
         return cls(ActorType.SYSTEM, None)
 
+    @classmethod
+    def registering_patient(cls, patient_id: uuid.UUID) -> Actor:
+        """A patient registering themselves from the clinic's poster: may create their own record."""
+        return cls(ActorType.PATIENT, patient_id, extra_permissions=frozenset({Permission.PATIENT_WRITE}))
+
     @property
     def permissions(self) -> frozenset[Permission]:
         if self.type is ActorType.SYSTEM:
             return frozenset(Permission)
         if self.type is ActorType.DEVICE:
             return KIOSK_PERMISSIONS
+        if self.type is ActorType.PATIENT:
+            return self.extra_permissions
         if self.role is None:
             return frozenset()
         return ROLE_PERMISSIONS[self.role] | self.extra_permissions

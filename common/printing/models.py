@@ -1,4 +1,5 @@
-"""A clinic's print settings: its logo, and whether patient names go on cards and labels."""
+"""A clinic's print settings: its logo, whether patient names go on cards and labels, and the
+receipt printer's paper."""
 
 from __future__ import annotations
 
@@ -21,3 +22,5 @@ class PrintSettings(ClinicRecord, Base):
     # PNG or JPEG, shown on posters, receipts and invoices.
     logo: Mapped[bytes | None] = mapped_column(LargeBinary(MAX_LOGO_BYTES))
     label_size: Mapped[str] = mapped_column(String(16), default="62x29")
+    # "page" (the clinic's A4 or Letter) or "80mm" (a till printer's roll): see printing/till.py.
+    receipt_paper: Mapped[str] = mapped_column(String(16), default="page")

@@ -22,7 +22,7 @@ from common.inventory.models import InventoryItem
 from common.patients.models import Patient
 from common.payments.models import PaymentKind, PaymentRecord, PaymentStatus
 from common.payments.money import in_currency
-from common.printing import billing, cards, poster, sheets
+from common.printing import billing, cards, poster, sheets, till
 from common.printing.formatting import cell, text
 from common.printing.models import MAX_LOGO_BYTES, PrintSettings
 from common.printing.pages import L7160, SHEETS, LabelSize, Paper, SheetGrid, paper_for
@@ -46,6 +46,11 @@ class UnknownLabelSize(ValidationFailed):
     message = N_("Unknown label size %(size)s. Choose one of: %(sizes)s.")
 
 
+class UnknownReceiptPaper(ValidationFailed):
+    code = "unknown_receipt_paper"
+    message = N_("Unknown receipt paper %(paper)s. Choose one of: %(papers)s.")
+
+
 class NothingToPrint(ValidationFailed):
     code = "nothing_to_print"
     message = N_("None of the chosen records has an active barcode. Issue their codes first.")
@@ -61,6 +66,7 @@ class PrintPreferences:
     names_on_patient_cards: bool
     label_size: LabelSize
     logo: bytes | None
+    receipt_paper: till.ReceiptPaper = till.ReceiptPaper.PAGE
 
 
 # ---- settings ------------------------------------------------------------------------------------
@@ -71,7 +77,7 @@ def print_preferences(ctx: ServiceContext) -> PrintPreferences:
     row = _settings(ctx)
     if row is None:
         return PrintPreferences(False, LabelSize.L62X29, None)
-    return PrintPreferences(row.names_on_patient_cards, _label_size(row.label_size), row.logo)
+    return _preferences(row)
 
 
 def update_print_preferences(
@@ -81,6 +87,7 @@ def update_print_preferences(
     label_size: str | None = None,
     logo: bytes | None = None,
     remove_logo: bool = False,
+    receipt_paper: str | None = None,
 ) -> PrintPreferences:
     ctx.authorize(P.CLINIC_MANAGE, entity_type="print_settings")
     row = _settings(ctx)
@@ -104,9 +111,29 @@ def update_print_preferences(
     elif remove_logo and row.logo is not None:
         row.logo = None
         changed.append("logo")
+    if receipt_paper is not None:
+        row.receipt_paper = _receipt_paper(receipt_paper).value
+        changed.append("receipt_paper")
     ctx.session.flush()
     ctx.audit("print_settings.update", "print_settings", row.id, changed_fields=changed)
-    return PrintPreferences(row.names_on_patient_cards, _label_size(row.label_size), row.logo)
+    return _preferences(row)
+
+
+def _preferences(row: PrintSettings) -> PrintPreferences:
+    return PrintPreferences(
+        row.names_on_patient_cards,
+        _label_size(row.label_size),
+        row.logo,
+        _receipt_paper(row.receipt_paper or till.ReceiptPaper.PAGE.value),
+    )
+
+
+def _receipt_paper(value: str) -> till.ReceiptPaper:
+    try:
+        return till.ReceiptPaper(value.replace(" ", "").lower())
+    except ValueError:
+        papers = ", ".join(paper.value for paper in till.ReceiptPaper)
+        raise UnknownReceiptPaper(paper=value, papers=papers) from None
 
 
 def _settings(ctx: ServiceContext) -> PrintSettings | None:
@@ -304,9 +331,16 @@ def _clinic_lines(ctx: ServiceContext) -> tuple[str, ...]:
 
 
 def receipt(
-    ctx: ServiceContext, payment_id: uuid.UUID, *, locale: str | None = None, paper: Paper | None = None
+    ctx: ServiceContext,
+    payment_id: uuid.UUID,
+    *,
+    locale: str | None = None,
+    paper: Paper | None = None,
+    receipt_paper: till.ReceiptPaper | None = None,
 ) -> bytes:
-    """The receipt of one payment: what it paid for, discounts, tax inside the total, refunds since."""
+    """The receipt of one payment: what it paid for, discounts, tax inside the total, refunds since.
+
+    On the clinic's page size, or on a till roll when the print settings (or `receipt_paper`) say so."""
     payment = ctx.session.scalars(
         select(PaymentRecord).where(PaymentRecord.id == payment_id, PaymentRecord.kind == PaymentKind.PAYMENT)
     ).one_or_none()
@@ -378,6 +412,10 @@ def receipt(
         patient_id=payment.patient_id,
         changed_fields=["first_name", "last_name"],
     )
+    settings = _settings(ctx)
+    chosen = receipt_paper or _receipt_paper(settings.receipt_paper if settings else "page")
+    if chosen is till.ReceiptPaper.ROLL_80:
+        return till.till_pdf(document, locale=_locale(ctx, locale))
     return billing.billing_pdf(
         document, locale=_locale(ctx, locale), paper=paper or paper_for(ctx.clinic.paper_size)
     )

@@ -1,0 +1,1 @@
+"""Patient self-registration from the QR poster: the `/register/{token}` pages."""
