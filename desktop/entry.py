@@ -60,7 +60,13 @@ class EntryWindow(QWidget):
         self.form.addWidget(self.logo)
         self.form.addWidget(self.app_name)
         self.form.addWidget(self.heading)
-        outer.addWidget(self.card, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Centred by stretches, not an alignment flag: an aligned item is sized by its size hint,
+        # which ignores how much height wrapped text needs at the card's width.
+        middle = QHBoxLayout()
+        middle.addStretch(1)
+        middle.addWidget(self.card)
+        middle.addStretch(1)
+        outer.addLayout(middle)
         outer.addStretch(3)
         language().sig_language_changed.connect(self._language_changed)
 
@@ -78,7 +84,10 @@ class EntryWindow(QWidget):
 
 
 class FirstRunWindow(EntryWindow):
-    """This PC holds no clinic yet: connect it to one, or open the demo clinic offline."""
+    """This PC holds no clinic yet: connect it to one, or open the demo clinic offline.
+
+    The card shows the welcome page, or a page put in it with `show_page` (the enrollment page of
+    desktop/enrollment, which says its own title)."""
 
     sig_open_demo = Signal()
     sig_enroll = Signal()
@@ -86,11 +95,20 @@ class FirstRunWindow(EntryWindow):
     def __init__(self, can_enroll: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("first_run")
+        # Pages are shown and hidden in a plain layout (a QStackedWidget would cut wrapped text).
+        self.pages = QWidget()
+        self._pages = QVBoxLayout(self.pages)
+        self._pages.setContentsMargins(0, 0, 0, 0)
+        self.page: QWidget | None = None
+        self.welcome = QWidget()
+        welcome = QVBoxLayout(self.welcome)
+        welcome.setContentsMargins(0, 0, 0, 0)
+        welcome.setSpacing(12)
         self.explain = label("", "muted", wrap=True)
         self.enroll = button(icon_name="cloud", on_click=self.sig_enroll.emit)
         self.enroll.setObjectName("enroll_button")
-        # The enrollment path (a code, or the QR an administrator shows, then a full initial sync
-        # with progress) is the app's `enroll` hook: enabled once the app provides that flow.
+        # Enrolling needs the replica in a local SQLite file (DATABASE_URL may name a shared server).
+        self._can_enroll = can_enroll
         self.enroll.setEnabled(can_enroll)
         self.demo = button(primary=True, on_click=self._start_demo)
         self.demo.setObjectName("demo_button")
@@ -101,14 +119,17 @@ class FirstRunWindow(EntryWindow):
         self.step = label("", "muted", wrap=True)
         self.step.hide()
         for widget in (self.explain, self.enroll, self.demo, self.progress, self.step):
-            self.form.addWidget(widget)
+            welcome.addWidget(widget)
+        self._pages.addWidget(self.welcome)
+        self.form.addWidget(self.pages)
         self._step_msgid = ""
         self.retranslate()
 
     def retranslate(self) -> None:
         super().retranslate()
         self.setWindowTitle(_(APP_NAME))
-        self.heading.setText(_("Welcome"))
+        title = getattr(getattr(self, "page", None), "title", None)
+        self.heading.setText(title() if callable(title) else _("Welcome"))
         self.explain.setText(
             _(
                 "This PC does not hold a clinic's records yet. Connect it to your clinic with the "
@@ -120,11 +141,31 @@ class FirstRunWindow(EntryWindow):
         self.enroll.setToolTip(
             ""
             if self.enroll.isEnabled()
-            else _("Connecting needs the clinic's sync server, which is not set up yet.")
+            else _(
+                "This desk keeps its records in a shared database, not on this PC, so it cannot be "
+                "connected to a clinic's server."
+            )
         )
         self.demo.setText(_("Open the demo clinic"))
         if self._step_msgid:
             self.step.setText(_(self._step_msgid))
+
+    def show_page(self, page: QWidget) -> None:
+        """Show `page` in the card in place of the welcome page."""
+        if self._pages.indexOf(page) < 0:
+            self._pages.addWidget(page)
+        self.welcome.hide()
+        page.show()
+        self.page = page
+        self.retranslate()
+
+    def show_welcome(self) -> None:
+        if self.page is not None:
+            self.page.hide()
+        self.page = None
+        self.welcome.show()
+        self.retranslate()
+        self.enroll.setFocus()
 
     def _start_demo(self) -> None:
         self.demo.setEnabled(False)
@@ -144,6 +185,7 @@ class FirstRunWindow(EntryWindow):
 
     def failed(self) -> None:
         self.demo.setEnabled(True)
+        self.enroll.setEnabled(self._can_enroll)
         self.progress.hide()
         self.step.hide()
 

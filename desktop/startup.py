@@ -1,5 +1,9 @@
 """Opening this PC's replica: check it, bring its schema up to date, find its clinic; and, on a
-first run, create the demo clinic in it. Plain functions of the store, run on the worker thread."""
+first run, create the demo clinic in it. Plain functions of the store, run on the worker thread.
+
+A replica enrolled with a clinic's server (desktop/enrollment) holds that clinic once its initial
+sync has finished; until then (the sync was cancelled, or the desk closed during it) the desk
+reopens the enrollment page, which resumes the sync where it stopped."""
 
 from __future__ import annotations
 
@@ -22,6 +26,10 @@ from common.storage.engine import quick_check
 # desk's first window does not wait for them.
 
 DEMO_PATIENTS = 1_000
+# Device-local keys of the replica's `sync_state` (common/sync/state.py) the desk reads at start;
+# read with plain SQL here so the start does not load the sync engine.
+ENROLLED_CLINIC_KEY = "clinic_id"
+INITIAL_SYNC_DONE_KEY = "desk_initial_sync_done"
 
 
 class Reporter(Protocol):
@@ -32,6 +40,7 @@ class Reporter(Protocol):
 class Opened:
     clinic_id: uuid.UUID | None  # None: this PC has no clinic yet (first run)
     migrated: bool  # the schema was upgraded just now
+    enrolling: bool = False  # enrolled with a server, its initial sync not finished yet
 
 
 _REVISION = re.compile(r"^revision(?:: str)? = [\"']([^\"']+)[\"']", re.MULTILINE)
@@ -70,6 +79,11 @@ def _current_revision(db: Database) -> str | None:
     return found if isinstance(found, str) else None
 
 
+def schema_revision(db: Database) -> str | None:
+    """The replica's schema revision (what sync requests name), read without loading Alembic."""
+    return _current_revision(db)
+
+
 def _schema_is_current(db: Database) -> bool:
     return _current_revision(db) == head_revision()
 
@@ -92,9 +106,42 @@ def open_replica(db: Database, progress: Reporter, *, check: bool = True) -> Ope
         _upgrade(db)
         migrated = True
     progress.report(2, 3, N_("Opening the clinic"))
-    clinic_id = local_clinic(db)
+    enrolled, synced = enrollment_state(db)
+    clinic_id = local_clinic(db) if synced else None
     progress.report(3, 3, "")
-    return Opened(clinic_id, migrated)
+    return Opened(clinic_id, migrated, enrolling=enrolled and not synced)
+
+
+def enrollment_state(db: Database) -> tuple[bool, bool]:
+    """(enrolled with a clinic server, its initial sync finished); a local-only replica is (False,
+    True): it has nothing to wait for."""
+    if db.engine.dialect.name != "sqlite":
+        return False, True
+    with db.engine.connect() as connection:
+        if not inspect(connection).has_table("sync_state"):
+            connection.rollback()
+            return False, True
+        rows = connection.execute(
+            text("SELECT key, value FROM sync_state WHERE key IN (:clinic, :done)"),
+            {"clinic": ENROLLED_CLINIC_KEY, "done": INITIAL_SYNC_DONE_KEY},
+        ).all()
+        connection.rollback()
+    found = {str(row[0]): str(row[1]) for row in rows}
+    enrolled = ENROLLED_CLINIC_KEY in found
+    return enrolled, not enrolled or INITIAL_SYNC_DONE_KEY in found
+
+
+def enrolled_clinic(db: Database) -> uuid.UUID | None:
+    """The clinic this replica was enrolled into, if it was."""
+    with db.engine.connect() as connection:
+        if not inspect(connection).has_table("sync_state"):
+            connection.rollback()
+            return None
+        value = connection.execute(
+            text("SELECT value FROM sync_state WHERE key = :key"), {"key": ENROLLED_CLINIC_KEY}
+        ).scalar()
+        connection.rollback()
+    return uuid.UUID(str(value)) if value else None
 
 
 def check_integrity(db: Database) -> None:
@@ -113,6 +160,9 @@ def local_clinic(db: Database) -> uuid.UUID | None:
         ).all()
         connection.rollback()
     ids: list[uuid.UUID] = [row.id for row in rows]
+    enrolled_into = enrolled_clinic(db) if db.engine.dialect.name == "sqlite" else None
+    if enrolled_into is not None:
+        return enrolled_into if enrolled_into in ids else None
     if len(ids) <= 1:  # the usual case: one clinic, or none yet
         return ids[0] if ids else None
     from common.demo import DEMO_CLINIC_NAME  # the demo package is large: only when it matters

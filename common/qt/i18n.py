@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 
 from common.i18n import DEFAULT_LOCALE, LANGUAGE_NATIVE_NAMES, SUPPORTED_LOCALES, normalize_locale, translate
+from common.i18n import ngettext as common_ngettext
 
 BABEL_LOCALES: Final = {"en": "en", "zh_TW": "zh_Hant_TW", "zh_CN": "zh_Hans_CN", "ja": "ja_JP"}
 
@@ -71,6 +72,12 @@ def language() -> LanguageManager:
 def _(message: str, /, **params: object) -> str:
     """`message` (a msgid) in the current language, with `%(name)s` placeholders filled."""
     return translate(message, _language.locale, **params)
+
+
+def ngettext(singular: str, plural: str, count: int, /, **params: object) -> str:
+    """The singular or plural msgid for `count` in the current language (`%(count)s` filled)."""
+    text = common_ngettext(singular, plural, count, _language.locale)
+    return text % {"count": count, **params}
 
 
 def language_choices() -> list[tuple[str, str]]:

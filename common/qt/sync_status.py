@@ -14,15 +14,12 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from common.i18n import N_
-from common.qt.i18n import _, language
+from common.qt.i18n import _, language, ngettext
 from common.sync.engine import SyncEngine, SyncStatus
 
 ONLINE = N_("Online")
 OFFLINE = N_("Offline: changes are kept on this computer")
 SYNCING = N_("Syncing…")
-PENDING = N_("%(count)s changes waiting to sync")
-CONFLICTS = N_("%(count)s conflicts to resolve")
-REJECTED = N_("%(count)s changes refused by the server")
 LAST_SYNC = N_("Last sync %(time)s")
 PROGRESS = N_("Downloading the clinic's records: %(done)s of about %(total)s")
 NOT_CONNECTED = N_("Local only: not connected to a server")
@@ -90,11 +87,23 @@ class SyncStatusWidget(QLabel):
             return _(PROGRESS, done=self._progress[0], total=self._progress[1])
         parts = [_(SYNCING) if status.syncing else _(ONLINE) if status.online else _(OFFLINE)]
         if status.pending:
-            parts.append(_(PENDING, count=status.pending))
+            parts.append(
+                ngettext(
+                    "%(count)s change waiting to sync", "%(count)s changes waiting to sync", status.pending
+                )
+            )
         if status.conflicts:
-            parts.append(_(CONFLICTS, count=status.conflicts))
+            parts.append(
+                ngettext("%(count)s conflict to resolve", "%(count)s conflicts to resolve", status.conflicts)
+            )
         if status.rejected:
-            parts.append(_(REJECTED, count=status.rejected))
+            parts.append(
+                ngettext(
+                    "%(count)s change refused by the server",
+                    "%(count)s changes refused by the server",
+                    status.rejected,
+                )
+            )
         if status.last_sync_at is not None:
             parts.append(_(LAST_SYNC, time=status.last_sync_at.astimezone().strftime("%H:%M")))
         return " · ".join(parts)

@@ -51,6 +51,7 @@ class TodayScreen(Screen):
             "payment_records",
             "waitlist_entries",
             "patients",
+            "sync_conflicts",  # the alert that links to the conflict inbox
         }
     )
 
