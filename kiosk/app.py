@@ -1,7 +1,9 @@
 """Putting the kiosk together: its data, the check-in flow, the camera, the scanner, the window.
 
-The window opens at once on the starting screen; the replica is opened (for the demo: built) on
-a worker thread with its progress shown, and only then does the kiosk take scans.
+The window opens at once on the starting screen; the replica is opened on a worker thread with
+its progress shown, and only then does the kiosk take scans. An enrolled kiosk (kiosk/enrolled.py)
+runs on its synced replica with the sync engine in the background; otherwise the demo clinic
+(built on first use) stands in for the server.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +24,9 @@ from PySide6.QtWidgets import QApplication
 
 from common.checkin.backend import DatabaseBackend
 from common.checkin.flow import CheckInFlow, Timeouts
+from common.clock import SYSTEM_CLOCK, Clock
 from common.database import Database
+from common.i18n import N_
 from common.qt.camera import CameraFeed, SourceFactory
 from common.qt.scanner import WedgeScanner
 from common.storage.engine import create_database_engine, sqlite_url
@@ -29,10 +34,13 @@ from common.vision.frames import CameraSource, VideoFileSource
 from kiosk import settings as kiosk_settings
 from kiosk.controller import KioskController
 from kiosk.demo_data import DEMO_PATIENTS, DemoKiosk, open_demo_kiosk
+from kiosk.enrolled import POLL_SECONDS, EnrolledKiosk, catch_up, is_enrolled, open_enrolled
 from kiosk.window import KioskWindow
 
 log = logging.getLogger(__name__)
 CRASH_EXIT = 70
+SYNCING = N_("Getting today's appointments from the clinic's server…")
+FIRST_SYNC_RETRY_CAP = 30.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,7 @@ class KioskOptions:
     window_size: tuple[int, int] = (1280, 800)
     demo_patients: int = DEMO_PATIENTS
     schema_template: Path | None = None  # an empty, migrated database to copy (tests)
+    sync_poll_seconds: float = POLL_SECONDS  # an enrolled kiosk pulls this often (and on pokes)
 
 
 def camera_factory(options: KioskOptions, settings: kiosk_settings.KioskSettings) -> SourceFactory | None:
@@ -69,9 +78,11 @@ class KioskApp(QObject):
         *,
         source_factory: SourceFactory | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         super().__init__()
         self.options = options
+        self._clock = clock
         self.settings = kiosk_settings.load(options.data_dir)
         if options.idle_seconds is not None:
             self.settings.idle_seconds = options.idle_seconds
@@ -83,6 +94,7 @@ class KioskApp(QObject):
         self.controller: KioskController | None = None
         self.camera: CameraFeed | None = None
         self.demo: DemoKiosk | None = None
+        self.enrolled: EnrolledKiosk | None = None
         self.sig_progress.connect(self.window.set_progress)
         self.sig_loaded.connect(self._ready)
         self.sig_load_failed.connect(self.window.starting.show_failure)
@@ -93,27 +105,57 @@ class KioskApp(QObject):
         threading.Thread(target=self._load, name="kiosk-load", daemon=True).start()
 
     def _load(self) -> None:
+        loaded: DemoKiosk | EnrolledKiosk
         try:
-            demo = open_demo_kiosk(
-                self.options.data_dir,
-                self._now(),
-                self.sig_progress.emit,
-                patients=self.options.demo_patients,
-                template=self.options.schema_template,
-            )
+            if is_enrolled(self.options.data_dir):
+                loaded = self._open_enrolled()
+            else:
+                loaded = open_demo_kiosk(
+                    self.options.data_dir,
+                    self._now(),
+                    self.sig_progress.emit,
+                    patients=self.options.demo_patients,
+                    template=self.options.schema_template,
+                )
         except Exception:
             log.exception("kiosk: the replica could not be opened")
             self.sig_load_failed.emit()
             return
-        self.sig_loaded.emit(demo)
+        self.sig_loaded.emit(loaded)
 
-    def _ready(self, demo: DemoKiosk) -> None:
-        self.demo = demo
-        engine = create_database_engine(sqlite_url(demo.replica_path))
-        db = Database(engine, chain_id=f"kiosk-{self.settings.device_id}")
-        backend = DatabaseBackend(
-            db, demo.clinic_id, self.settings.device_uuid, location=self.settings.location
+    def _open_enrolled(self) -> EnrolledKiosk:
+        enrolled = open_enrolled(
+            self.options.data_dir, clock=self._clock, poll_seconds=self.options.sync_poll_seconds
         )
+        # Enrolled but never filled (the first sync failed): nothing to check in against yet, so
+        # wait for the server, with the reason on screen.
+        delay = 1.0
+        while not enrolled.has_synced():
+            self.sig_progress.emit(SYNCING, 0.3)
+            if catch_up(enrolled):
+                break
+            time.sleep(delay)
+            delay = min(FIRST_SYNC_RETRY_CAP, delay * 2)
+        return enrolled
+
+    def _ready(self, loaded: DemoKiosk | EnrolledKiosk) -> None:
+        if isinstance(loaded, EnrolledKiosk):
+            self.enrolled = loaded
+            backend = DatabaseBackend(
+                loaded.database,
+                loaded.clinic_id,
+                loaded.device_id,
+                location=self.settings.location,
+                sync_writes=True,
+            )
+            loaded.sync.start()
+        else:
+            self.demo = loaded
+            engine = create_database_engine(sqlite_url(loaded.replica_path))
+            db = Database(engine, chain_id=f"kiosk-{self.settings.device_id}")
+            backend = DatabaseBackend(
+                db, loaded.clinic_id, self.settings.device_uuid, location=self.settings.location
+            )
         profile = backend.profile()
         flow = CheckInFlow(
             backend,
@@ -138,9 +180,16 @@ class KioskApp(QObject):
         if self.camera is not None:
             self.window.show_frame(self.camera.take_frame())
 
-    def quit(self) -> None:
+    def stop(self) -> None:
+        """Stop scanning and syncing (a check-in still queued is pushed at the next start)."""
         if self.controller is not None:
             self.controller.stop()
+        if self.enrolled is not None:
+            self.enrolled.close()
+            self.enrolled = None
+
+    def quit(self) -> None:
+        self.stop()
         self.window.close()
         app = QApplication.instance()
         if app is not None:

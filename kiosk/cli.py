@@ -5,9 +5,12 @@
     clinic-kiosk --print-demo-codes F    the demo patients' codes as a printable PDF or PNG
     clinic-kiosk --screenshots DIR       every screen, four languages, portrait and landscape
     clinic-kiosk --set-pin               set the staff PIN that leaves kiosk mode
+    clinic-kiosk --enroll [--server URL] [--code CODE]
+                                         enroll with the clinic's server, sync, then start
 
 The kiosk keeps its files (its replica, the demo clinic, kiosk.json) in --data-dir, by default
-`kiosk/` in the data directory (CLINIC_DATA_DIR).
+`kiosk/` in the data directory (CLINIC_DATA_DIR). Once enrolled it runs on the replica the
+server fills (`replica.db`, see kiosk/enrolled.py) instead of the demo clinic.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from pathlib import Path
 
 from common.logs import configure_logging
 from kiosk import settings as kiosk_settings
+
+ENROLL_OPTIONS = ("--enroll", "--server", "--code", "--name")
 
 log = logging.getLogger("kiosk")
 
@@ -46,6 +51,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--set-pin", action="store_true", help="set the staff PIN and exit")
     parser.add_argument("--no-restart", action="store_true", help="do not restart the kiosk when it crashes")
+    parser.add_argument(
+        "--enroll", action="store_true", help="enroll with the clinic's server, sync, then start the kiosk"
+    )
+    parser.add_argument("--server", metavar="URL", help="with --enroll: the clinic server, https://...")
+    parser.add_argument(
+        "--code",
+        metavar="CODE",
+        help="with --enroll: the one-time code (clinic-server enroll-code --role kiosk)",
+    )
+    parser.add_argument("--name", help="with --enroll: this kiosk's name on the server (default: host name)")
     return parser
 
 
@@ -61,6 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return print_demo_codes(data_dir, args.print_demo_codes, args.language)
     if args.screenshots is not None:
         return screenshots(data_dir, args.screenshots)
+    if args.enroll:
+        enrolled = enroll(data_dir, args.server, args.code, args.name)
+        if enrolled != 0:
+            return enrolled
+        arguments = without_enrollment(arguments)
     if not args.windowed and not args.no_restart:
         from kiosk.supervisor import child_command, supervise
 
@@ -82,6 +102,84 @@ def set_pin(data_dir: Path) -> int:
     kiosk_settings.save(data_dir, settings)
     print("The staff PIN is set.")
     return 0
+
+
+def enroll(data_dir: Path, server: str | None, code: str | None, name: str | None = None) -> int:
+    """Enroll this kiosk as a kiosk device and run the first sync; 0 when the kiosk may start."""
+    import httpx
+
+    from common.sync.client import InsecureServerUrl, ServerRefused
+    from common.sync.engine import SyncFailed
+    from common.sync.enrollment import AlreadyEnrolled
+    from kiosk.enrolled import NotAKioskCode, enroll_device, first_sync
+
+    try:
+        server = server or input("The clinic server's address (https://...): ").strip()
+        code = code or getpass.getpass("The one-time kiosk code: ").strip()
+    except EOFError:
+        server, code = server or "", code or ""
+    if not server or not code:
+        print("clinic-kiosk: --enroll needs --server and --code.", file=sys.stderr)
+        return 2
+    try:
+        info = enroll_device(data_dir, server, code, device_name=name)
+    except AlreadyEnrolled:
+        print(f"clinic-kiosk: this kiosk is already enrolled ({data_dir}).", file=sys.stderr)
+        return 1
+    except InsecureServerUrl:
+        print(
+            "clinic-kiosk: the server address must start with https:// (http only to this machine).",
+            file=sys.stderr,
+        )
+        return 1
+    except NotAKioskCode:
+        print(
+            "clinic-kiosk: that code enrolls a front desk, not a kiosk; nothing was kept. Ask for a "
+            "kiosk code (clinic-server enroll-code --role kiosk).",
+            file=sys.stderr,
+        )
+        return 1
+    except ServerRefused as error:
+        print(f"clinic-kiosk: the server refused: {error.message}", file=sys.stderr)
+        return 1
+    except (httpx.HTTPError, OSError) as error:
+        print(f"clinic-kiosk: the server could not be reached ({type(error).__name__}).", file=sys.stderr)
+        return 1
+    settings = kiosk_settings.load(data_dir)
+    settings.device_id = str(info.device_id)  # scans and check-ins are recorded under the server's id
+    kiosk_settings.save(data_dir, settings)
+    print(f"Enrolled as kiosk {info.device_id} of clinic {info.clinic_id} with {info.server_url}.")
+
+    def progress(done: int, total: int) -> None:
+        print(f"sync: {done} of about {total} rows", flush=True)
+
+    try:
+        first_sync(data_dir, progress)
+    except (httpx.HTTPError, OSError, ServerRefused, SyncFailed) as error:
+        print(
+            f"clinic-kiosk: the first sync failed ({type(error).__name__}); the kiosk keeps trying "
+            "when it starts.",
+            file=sys.stderr,
+        )
+        return 0
+    print("The kiosk's replica is up to date.")
+    return 0
+
+
+def without_enrollment(arguments: Sequence[str]) -> list[str]:
+    """The command line without the enrollment options (a restarted kiosk must not enroll again)."""
+    kept: list[str] = []
+    skip_value = False
+    for argument in arguments:
+        if skip_value:
+            skip_value = False
+            continue
+        name = argument.split("=", 1)[0]
+        if name in ENROLL_OPTIONS:
+            skip_value = name != "--enroll" and "=" not in argument
+            continue
+        kept.append(argument)
+    return kept
 
 
 def _headless() -> None:
@@ -132,7 +230,9 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
     )
     kiosk = KioskApp(options)
     kiosk.start()
-    return int(app.exec())
+    code = int(app.exec())
+    kiosk.stop()
+    return code
 
 
 if __name__ == "__main__":

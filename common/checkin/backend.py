@@ -150,17 +150,21 @@ class DatabaseBackend:
         return self._run(identify)
 
     def check_in(self, appointment_id: uuid.UUID) -> CheckInOutcome:
+        arrived = self.db.clock.now()
+
         def check(ctx: ServiceContext) -> CheckedIn:
-            return kiosk_check_in(ctx, appointment_id)
+            return kiosk_check_in(ctx, appointment_id, checked_in_at=arrived)
 
         if not self.sync_writes:
             return self._run(check)
         # The server applies an offline check-in whenever it arrives, without the kiosk's window
-        # (the patient was told they are checked in): so the window is judged here, first.
+        # (the patient was told they are checked in): so the window is judged here, first, and
+        # the time the patient stood here travels with it.
         allowed = self._run(lambda ctx: may_check_in(ctx, appointment_id))
         if isinstance(allowed, Refusal):
             return allowed
-        written = self._write("kiosk_check_in", {"appointment_id": str(appointment_id)}, check)
+        args = {"appointment_id": str(appointment_id), "checked_in_at": arrived.isoformat()}
+        written = self._write("kiosk_check_in", args, check)
         if isinstance(written, Refusal):
             return written
         return self._run(lambda ctx: checked_in(ctx, appointment_id))

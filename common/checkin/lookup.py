@@ -1,8 +1,9 @@
 """“No code?”: find a patient by last name and date of birth (and, when several share both, the
 last four digits of their phone), rate-limited per kiosk.
 
-Matching uses the patients' folded search keys (case-, accent- and width-insensitive: "garcia"
-finds García, "ＣＨＥＮ" finds Chen); nothing matched on is shown back. A kiosk answers at most
+Matching uses the patients' folded search keys (common/text/folding.py: case, accents, width,
+Traditional/Simplified Chinese and kana: "garcia" finds García, "ＣＨＥＮ" finds Chen, "陈" finds
+陳, "さとう" finds サトウ); nothing matched on is shown back. A kiosk answers at most
 `max_attempts` look-ups per `window`, so a passer-by cannot try names and birthdays at speed.
 """
 

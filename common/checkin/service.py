@@ -138,17 +138,22 @@ def may_check_in(ctx: ServiceContext, appointment_id: uuid.UUID) -> None:
         raise timing_refusal
 
 
-def kiosk_check_in(ctx: ServiceContext, appointment_id: uuid.UUID) -> CheckedIn:
+def kiosk_check_in(
+    ctx: ServiceContext, appointment_id: uuid.UUID, *, checked_in_at: datetime | None = None
+) -> CheckedIn:
     """Check the appointment in, if its status and the clinic's window still allow it; otherwise
     raise the refusal, writing nothing."""
     may_check_in(ctx, appointment_id)
-    return record_kiosk_check_in(ctx, appointment_id)
+    return record_kiosk_check_in(ctx, appointment_id, checked_in_at=checked_in_at)
 
 
-def record_kiosk_check_in(ctx: ServiceContext, appointment_id: uuid.UUID) -> CheckedIn:
+def record_kiosk_check_in(
+    ctx: ServiceContext, appointment_id: uuid.UUID, *, checked_in_at: datetime | None = None
+) -> CheckedIn:
     """A kiosk's check-in as the server applies it when it arrives by sync: the kiosk judged the
     window when the patient was there (an offline kiosk's check-in may reach the server long
-    after), so only the appointment's status can still refuse it."""
+    after), so only the appointment's status can still refuse it. `checked_in_at` is when the
+    patient stood at the kiosk (the check-in keeps that time, within its day; see `check_in`)."""
     ctx.authorize(Permission.APPOINTMENT_CHECK_IN, entity_type="appointment", entity_id=appointment_id)
     appointment = load_appointment(ctx, appointment_id)
     if appointment.status in _ALREADY_IN:
@@ -156,7 +161,7 @@ def record_kiosk_check_in(ctx: ServiceContext, appointment_id: uuid.UUID) -> Che
     if appointment.status is AppointmentStatus.CANCELLED:
         raise AppointmentCancelled()
     try:
-        checked = check_in(ctx, appointment_id)
+        checked = check_in(ctx, appointment_id, checked_in_at=checked_in_at)
     except CheckInNotToday:
         raise NoAppointmentToday() from None
     except IllegalTransition:

@@ -1,26 +1,18 @@
 """How patients are found: folded names and one searchable text per patient.
 
-Folding makes search case- and accent-insensitive ("José" = "jose", "ＭＡＲＩＡ" = "maria")
-without touching CJK: Latin combining accents are dropped, but Japanese voicing marks are kept,
-so が never matches か. Full names are indexed both ways round and, for CJK names, without a
-space ("王小明" finds 王 小明).
+Folding (common/text/folding.py) makes search case-, accent-, width-, script- and
+kana-insensitive ("José" = "jose", "ＭＡＲＩＡ" = "maria", "陳" = "陈", "サトウ" = "さとう"),
+while Japanese voicing marks are kept, so が never matches か. Full names are indexed both ways
+round and, for CJK names, without a space ("王小明" finds 王 小明).
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-_LATIN_ACCENTS = range(0x0300, 0x0370)
-_SPACES = re.compile(r"\s+")
+from common.text.folding import fold
 
-
-def fold(text: str | None) -> str:
-    if not text:
-        return ""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if ord(ch) not in _LATIN_ACCENTS)
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", stripped).casefold()).strip()
+__all__ = ["fold", "phone_digits", "search_text"]
 
 
 def phone_digits(phone: str | None) -> str | None:

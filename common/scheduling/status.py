@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Final
 
 from common.access.permissions import Permission
@@ -90,20 +91,62 @@ def confirm_appointment(ctx: ServiceContext, appointment_id: uuid.UUID) -> Appoi
     return _move(ctx, appointment_id, Permission.APPOINTMENT_MANAGE, S.CONFIRMED, "confirm")
 
 
-def check_in(ctx: ServiceContext, appointment_id: uuid.UUID) -> Appointment:
-    """The patient arrived (front desk or kiosk): only on the appointment's day, clinic time."""
+def check_in(
+    ctx: ServiceContext, appointment_id: uuid.UUID, *, checked_in_at: datetime | None = None
+) -> Appointment:
+    """The patient arrived (front desk or kiosk): only on the appointment's day, clinic time.
+
+    `checked_in_at` is when a device saw the patient arrive, for a check-in that reaches the
+    server later (an offline kiosk): never later than now, never before the appointment's day.
+    A no-show marked meanwhile for a patient who was there before the appointment was overdue
+    is withdrawn.
+    """
+    if checked_in_at is not None:
+        _withdraw_no_show(ctx, appointment_id, checked_in_at)
 
     def on_its_day(appointment: Appointment, rules: BookingRules) -> None:
-        if rules.local_day(ctx.now()) != appointment.appointment_date:
+        if rules.local_day(_arrival(ctx, appointment, rules, checked_in_at)) != appointment.appointment_date:
             raise CheckInNotToday(date=appointment.appointment_date.isoformat())
 
     def stamp(appointment: Appointment, rules: BookingRules) -> list[str]:
-        appointment.check_in_time = ctx.now()
+        appointment.check_in_time = _arrival(ctx, appointment, rules, checked_in_at)
         refresh_next_appointment(ctx, rules, appointment.patient_id)
         return ["check_in_time"]
 
     return _move(
         ctx, appointment_id, Permission.APPOINTMENT_CHECK_IN, S.CHECKED_IN, "check_in", stamp, on_its_day
+    )
+
+
+def _arrival(
+    ctx: ServiceContext, appointment: Appointment, rules: BookingRules, claimed: datetime | None
+) -> datetime:
+    now = ctx.now()
+    if claimed is None:
+        return now
+    aware = claimed if claimed.tzinfo else claimed.replace(tzinfo=UTC)
+    return max(min(aware, now), rules.instant(appointment.appointment_date, 0))
+
+
+def _withdraw_no_show(ctx: ServiceContext, appointment_id: uuid.UUID, checked_in_at: datetime) -> None:
+    """The no-show job (or a hasty click) marked a patient who had checked in at an offline kiosk
+    before the appointment was overdue: they were there, so the appointment waits for them again."""
+    ctx.authorize(Permission.APPOINTMENT_CHECK_IN, entity_type="appointment", entity_id=appointment_id)
+    serialize_clinic_writes(ctx)
+    appointment = load_appointment(ctx, appointment_id)
+    if appointment.status is not S.NO_SHOW:
+        return
+    rules = BookingRules.of(ctx.clinic)
+    start = appointment.starts_at if appointment.time_assigned else appointment.ends_at
+    if _arrival(ctx, appointment, rules, checked_in_at) >= start + rules.no_show_after:
+        return
+    appointment.status = S.SCHEDULED
+    ctx.audit(
+        "appointment.no_show_withdrawn",
+        "appointment",
+        appointment.id,
+        patient_id=appointment.patient_id,
+        changed_fields=["status"],
     )
 
 
