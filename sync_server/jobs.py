@@ -1,4 +1,5 @@
-"""Scheduled work over every clinic: marking no-shows, expiring waitlist offers, daily usage.
+"""Scheduled work over every clinic: marking no-shows, expiring waitlist offers, daily usage,
+purging old tombstones.
 
 Several server instances may run at once; each round of a job takes a PostgreSQL advisory lock
 (try, never wait), so one instance runs it and the others skip that round. The list of clinics
@@ -6,6 +7,8 @@ comes from the admin connection: row-level security hides other clinics from the
 and listing them is the only thing the admin connection does here. Each clinic's work then runs
 on the app's own database, in that clinic's transaction, as the system actor, like a request.
 On SQLite (one server process) there is nothing to coordinate; the jobs are idempotent anyway.
+Maintenance the app's role may not do (deleting purged tombstones) is an `admin_work`: it runs per
+clinic on the admin connection, in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +32,7 @@ from common.errors import DomainError
 from common.licensing.service import record_daily_usage
 from common.scheduling.no_show import mark_no_shows
 from common.scheduling.waitlist import expire_waitlist
+from sync_server.sync.purge import purge_tombstones, tombstone_retention
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +43,8 @@ TICK: Final = timedelta(seconds=30)
 class Job:
     name: str
     every: timedelta
-    work: Callable[[ServiceContext], object]
+    work: Callable[[ServiceContext], object] | None = None
+    admin_work: Callable[[Connection, uuid.UUID, datetime], object] | None = None
 
 
 @dataclass(frozen=True)
@@ -53,10 +59,15 @@ def _daily_usage(ctx: ServiceContext) -> object:
     return record_daily_usage(ctx, ctx.now().astimezone(ctx.tz).date())
 
 
+def _purge_tombstones(connection: Connection, clinic_id: uuid.UUID, now: datetime) -> object:
+    return purge_tombstones(connection, clinic_id, now, tombstone_retention())
+
+
 JOBS: Final = (
     Job("no-shows", timedelta(minutes=5), mark_no_shows),
     Job("waitlist-expiry", timedelta(minutes=5), expire_waitlist),
     Job("daily-usage", timedelta(hours=1), _daily_usage),
+    Job("tombstone-purge", timedelta(hours=6), admin_work=_purge_tombstones),
 )
 
 
@@ -84,8 +95,12 @@ def run_job(job: Job, db: Database, admin_engine: Engine) -> JobRound:
             refused = 0
             for clinic_id in clinic_ids:
                 try:
-                    with db.context(clinic_id, Actor.system()) as ctx:
-                        job.work(ctx)
+                    if job.admin_work is not None:
+                        with connection.begin():
+                            job.admin_work(connection, clinic_id, db.clock.now())
+                    elif job.work is not None:
+                        with db.context(clinic_id, Actor.system()) as ctx:
+                            job.work(ctx)
                 except DomainError as error:
                     refused += 1
                     log.info("job %s skipped clinic %s: %s", job.name, clinic_id, error.code)

@@ -46,6 +46,7 @@ from common.barcodes.targets import (
 from common.catalog.models import TreatmentCatalogItem
 from common.context import Actor, ServiceContext
 from common.database import Database
+from common.ids import new_id
 from common.patients.models import Patient
 from common.scheduling.models import Appointment, AppointmentStatus
 from common.scheduling.status import can_transition
@@ -100,13 +101,16 @@ def resolve_scan(
     *,
     scanner_type: str | None = None,
     location: str | None = None,
+    scan_id: uuid.UUID | None = None,
 ) -> ScanResult:
-    """Resolve a scanned or typed value and record the scan; refusals are returned, not raised."""
+    """Resolve a scanned or typed value and record the scan; refusals are returned, not raised.
+    `scan_id`: the event's id when the caller made it (a desk scanning offline)."""
     ctx.authorize(Permission.BARCODE_SCAN)
     reading = _read(ctx, raw_value)
     action, appointment_id = _action(ctx, reading.target) if reading.target is not None else (None, None)
     now = ctx.now()
     event = BarcodeScanEvent(
+        id=scan_id or new_id(),
         clinic_id=ctx.clinic_id,
         barcode_id=reading.mapping.id if reading.mapping is not None else None,
         entity_type=reading.entity_type if reading.target is not None else None,

@@ -23,6 +23,7 @@ from common.barcodes.models import BarcodeEntityType, BarcodeMapping
 from common.barcodes.service import staff_id
 from common.chat.models import ChatMessage, RecipientType, SenderType
 from common.context import ServiceContext
+from common.ids import new_id
 from common.licensing.service import refresh_usage_counts
 from common.notifications.models import Notification, RecipientKind
 from common.patients.errors import (
@@ -188,7 +189,15 @@ def preview_merge(ctx: ServiceContext, survivor_id: uuid.UUID, duplicate_id: uui
     return MergePreview(view_for(ctx, survivor), view_for(ctx, duplicate), comparisons, counts)
 
 
-def merge_patients(ctx: ServiceContext, survivor_id: uuid.UUID, duplicate_id: uuid.UUID) -> MergeOutcome:
+def merge_patients(
+    ctx: ServiceContext,
+    survivor_id: uuid.UUID,
+    duplicate_id: uuid.UUID,
+    *,
+    merge_id: uuid.UUID | None = None,
+) -> MergeOutcome:
+    """`merge_id`: the merge record's id when the caller made it (a desk merging offline, so an
+    unmerge queued after it names the same record on the server)."""
     ctx.authorize(
         Permission.PATIENT_MERGE, entity_type=ENTITY, entity_id=duplicate_id, patient_id=survivor_id
     )
@@ -217,6 +226,7 @@ def merge_patients(ctx: ServiceContext, survivor_id: uuid.UUID, duplicate_id: uu
     stamp_changed_fields(duplicate, ["merged_into_id"])
 
     merge = PatientMerge(
+        id=merge_id or new_id(),
         survivor_id=survivor.id,
         merged_id=duplicate.id,
         moved={table: [str(row_id) for row_id in ids] for table, ids in moved.items()},

@@ -23,7 +23,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
@@ -33,6 +33,7 @@ from common.access.permissions import Permission
 from common.context import ServiceContext
 from common.fields import optional_text
 from common.i18n import L_
+from common.ids import new_id
 from common.inventory.stock import acting_staff_id
 from common.payments.errors import (
     AlreadyFullyRefunded,
@@ -62,6 +63,8 @@ ENTITY: Final = "payment"
 ZERO: Final = Decimal(0)
 # Rows that count: money that moved. (Pending and Failed are for card processing to come.)
 SETTLED: Final = (PaymentStatus.COMPLETED, PaymentStatus.REFUNDED)
+# How far back a payment recorded on an offline desk may be dated when it reaches the server.
+OFFLINE_PAYMENT_DAYS: Final = timedelta(days=31)
 
 
 @dataclass(frozen=True)
@@ -110,10 +113,14 @@ def take_payment(
     discount: MoneyInput = ZERO,
     notes: str | None = None,
     transaction_id: str | None = None,
+    payment_id: uuid.UUID | None = None,
+    paid_at: datetime | None = None,
 ) -> PaymentRecord:
     """Record money received now. `amount` is what the payment settles; the patient pays
     `amount - discount`. Against a treatment, the amount cannot exceed what it still owes
-    (an appointment alone may be paid in advance, as a deposit)."""
+    (an appointment alone may be paid in advance, as a deposit). `payment_id`: the row's id when
+    the caller made it (a device taking the payment offline); `paid_at`: when the money changed
+    hands there, so a payment synced the next day still counts in its own day's cash-up."""
     ctx.authorize(P.PAYMENT_TAKE, entity_type=ENTITY, patient_id=patient_id)
     require_patient(ctx, patient_id)
     payment_method = _method(method)
@@ -140,8 +147,9 @@ def take_payment(
                 outstanding=str(in_currency(max(owed, ZERO), currency)), currency=currency
             )
     final = gross - discount_amount
-    now = ctx.now()
+    now = _when_paid(ctx, paid_at)
     payment = PaymentRecord(
+        id=payment_id or new_id(),
         clinic_id=ctx.clinic_id,
         patient_id=patient_id,
         appointment_id=appointment_id,
@@ -174,10 +182,13 @@ def refund(
     *,
     reason: str,
     method: PaymentMethod | str | None = None,
+    refund_id: uuid.UUID | None = None,
+    paid_at: datetime | None = None,
 ) -> PaymentRecord:
     """Give back `amount` of a payment (all that is left of it when None). Partial refunds add
     up to at most the payment; the refund that completes it marks the payment Refunded.
-    The money goes back by the payment's method unless another is given."""
+    The money goes back by the payment's method unless another is given. `refund_id`: the refund
+    row's id when the caller made it (a device refunding offline); `paid_at` as for a payment."""
     original = _load_payment(ctx, payment_id, P.PAYMENT_REFUND, lock=True)
     note = optional_text(reason, field=L_("reason"))
     if note is None:
@@ -204,8 +215,9 @@ def refund(
         share = money / original.final_amount
         discount = round_money(original.discount_applied * share, currency)
         tax = round_money(original.tax_amount * share, currency)
-    now = ctx.now()
+    now = max(_when_paid(ctx, paid_at), original.paid_at)
     refund_row = PaymentRecord(
+        id=refund_id or new_id(),
         clinic_id=ctx.clinic_id,
         patient_id=original.patient_id,
         appointment_id=original.appointment_id,
@@ -236,6 +248,18 @@ def refund(
         changed_fields=_fields(refund_row),
     )
     return refund_row
+
+
+def _when_paid(ctx: ServiceContext, paid_at: datetime | None) -> datetime:
+    """When money changed hands: now, or the time a device recorded it offline, kept within
+    [now - OFFLINE_PAYMENT_DAYS, now] (a device's clock may be wrong; a payment is never in the
+    future, and one older than a desk stays offline is dated as far back as that)."""
+    now = ctx.now()
+    if paid_at is None:
+        return now
+    if paid_at.tzinfo is None:
+        raise ValueError("naive datetime given for paid_at; use an aware datetime")
+    return min(max(paid_at.astimezone(UTC), now - OFFLINE_PAYMENT_DAYS), now)
 
 
 def get_payment(ctx: ServiceContext, payment_id: uuid.UUID) -> PaymentRecord:

@@ -69,6 +69,7 @@ def add_to_waitlist(
     treatment_type_id: uuid.UUID | None = None,
     appointment_type: AppointmentType = AppointmentType.CONSULTATION,
     notes: str | None = None,
+    entry_id: uuid.UUID | None = None,
 ) -> WaitlistEntry:
     ctx.authorize(Permission.WAITLIST_MANAGE, entity_type="waitlist_entry", patient_id=patient_id)
     serialize_clinic_writes(ctx)
@@ -84,7 +85,7 @@ def add_to_waitlist(
         raise TooFarAhead(days=rules.max_advance_days)
     length = booking_length(ctx, duration_minutes, treatment_type_id)
     entry = WaitlistEntry(
-        id=new_id(),
+        id=entry_id or new_id(),
         patient_id=patient_id,
         doctor_id=doctor_id,
         wanted_date=wanted_date,
@@ -152,8 +153,11 @@ def offers_for_entry(ctx: ServiceContext, entry_id: uuid.UUID) -> list[WaitlistO
     return offers
 
 
-def accept_offer(ctx: ServiceContext, offer_id: uuid.UUID) -> Appointment:
-    """The patient takes the offered time: book it under the normal rules."""
+def accept_offer(
+    ctx: ServiceContext, offer_id: uuid.UUID, *, appointment_id: uuid.UUID | None = None
+) -> Appointment:
+    """The patient takes the offered time: book it under the normal rules. `appointment_id`: the
+    new appointment's id when the caller made it (a desk accepting offline)."""
     ctx.authorize(Permission.WAITLIST_MANAGE, entity_type="waitlist_offer", entity_id=offer_id)
     ctx.authorize(Permission.APPOINTMENT_BOOK, entity_type="waitlist_offer", entity_id=offer_id)
     serialize_clinic_writes(ctx)
@@ -166,6 +170,7 @@ def accept_offer(ctx: ServiceContext, offer_id: uuid.UUID) -> Appointment:
     appointment = place_new_appointment(
         ctx,
         BookingRequest(
+            appointment_id=appointment_id,
             patient_id=entry.patient_id,
             doctor_id=offer.doctor_id,
             starts_at=offer.starts_at,

@@ -19,6 +19,7 @@ import random
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -28,9 +29,17 @@ from sqlalchemy import func, select
 
 from common.database import Database
 from common.sync import outbox, state
+from common.sync.audit_upload import upload_audit
+from common.sync.bulk_apply import indexes_deferred
 from common.sync.client import ServerRefused, SyncClient
 from common.sync.models import ConflictStatus, OutboxStatus, SyncConflict, SyncOutbox
-from common.sync.protocol import DEFAULT_PAGE_ROWS, MAX_MUTATIONS_PER_PUSH, MutationIn, PushRequest
+from common.sync.protocol import (
+    DEFAULT_PAGE_ROWS,
+    MAX_MUTATIONS_PER_PUSH,
+    MAX_PAGE_ROWS,
+    MutationIn,
+    PushRequest,
+)
 from common.sync.replica import apply_answer, apply_page, local_checksums, pending_keys, replica_transaction
 
 log = logging.getLogger(__name__)
@@ -40,6 +49,7 @@ BACKOFF_START: Final = 1.0
 BACKOFF_CAP: Final = 60.0
 POLL_SECONDS: Final = 30.0
 CHECKSUM_EVERY: Final = 600.0
+DEFER_INDEXES_ROWS: Final = 50_000
 
 
 class SyncFailed(RuntimeError):
@@ -85,6 +95,8 @@ class SyncEngine:
         self.client = client
         self.events_client = events_client
         self.page_rows = page_rows
+        # An initial sync at least this big builds the replica's plain indexes once, at its end.
+        self.defer_indexes_rows = DEFER_INDEXES_ROWS
         self.poll_seconds = poll_seconds
         self.clinic_id = state.clinic_id(database.engine)
         self.listeners: list[Listener] = []
@@ -123,6 +135,7 @@ class SyncEngine:
             result = CycleResult()
             try:
                 self._push_all(result)
+                self._upload_audit()
                 self._pull_all(result)
             except BaseException as error:
                 self._set_status(syncing=False, online=False, error=type(error).__name__, **self._counts())
@@ -166,39 +179,68 @@ class SyncEngine:
             result.pushed += len(response.answers)
             self._set_status(**self._counts())
 
+    def _upload_audit(self) -> None:
+        """Send the device's audit links the server lacks; a refusal (a broken chain) is reported
+        and does not stop the data from syncing."""
+        try:
+            upload_audit(self.database.engine, self.clinic_id, self.client)
+        except ServerRefused as error:
+            log.warning("the server refused this device's audit log: %s", error.code)
+            self._emit("audit_refused", error.code)
+
     def _pull_all(self, result: CycleResult) -> None:
         resnapshot = state.get(self.database.engine, state.RESNAPSHOT) == "1"
         cursor = "" if resnapshot else state.get(self.database.engine, state.CURSOR) or ""
+        from_start = cursor == ""
+        # An engine made with the default pages or larger asks for the largest pages in an initial
+        # sync (from the beginning, or resuming one): fewer round trips and transactions.
+        initial = from_start or self._initial_sync_unfinished()
+        limit = MAX_PAGE_ROWS if initial and self.page_rows >= DEFAULT_PAGE_ROWS else self.page_rows
         first = True
         done = 0
         total = 0
         want_checksums = self._checksums_due()
-        while True:
-            page = self.client.pull(
-                cursor, self.page_rows, estimate=first and cursor == "", checksums=want_checksums
+        # One page ahead: the next page travels and is parsed while this one is written (a page
+        # fetched but never applied is simply asked for again: the cursor moves only with a page).
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull-ahead")
+        try:
+            ahead = pool.submit(
+                self.client.pull, cursor, limit, estimate=from_start, checksums=want_checksums
             )
-            if first and resnapshot:
-                page = page.model_copy(update={"reset": True})
-            if first:
-                total = page.rows_in_page + page.remaining_estimate
-            now = datetime.now(UTC)
-            apply_page(self.database.engine, page, self.clinic_id, now)
-            if first and resnapshot:
-                with replica_transaction(self.database.engine) as connection:
-                    state.delete(connection, state.RESNAPSHOT)
-            first = False
-            done += page.rows_in_page
-            result.pulled += page.rows_in_page
-            result.pages += 1
-            cursor = page.cursor
-            if total:
-                progress = (done, max(total, done))
-                self._set_status(progress=progress)
-                self._emit("progress", progress)
-            if page.checksums is not None:
-                self._compare_checksums(page.checksums)
-            if not page.has_more:
-                return
+            while True:
+                page = ahead.result()
+                if page.has_more:
+                    ahead = pool.submit(self.client.pull, page.cursor, limit, checksums=want_checksums)
+                if first and resnapshot:
+                    page = page.model_copy(update={"reset": True})
+                if first:
+                    total = page.rows_in_page + page.remaining_estimate
+                now = datetime.now(UTC)
+                defer = first and from_start and page.has_more and total >= self.defer_indexes_rows
+                apply_page(self.database.engine, page, self.clinic_id, now, defer_indexes=defer)
+                if first and resnapshot:
+                    with replica_transaction(self.database.engine) as connection:
+                        state.delete(connection, state.RESNAPSHOT)
+                first = False
+                done += page.rows_in_page
+                result.pulled += page.rows_in_page
+                result.pages += 1
+                if total:
+                    progress = (done, max(total, done))
+                    self._set_status(progress=progress)
+                    self._emit("progress", progress)
+                if page.checksums is not None:
+                    self._compare_checksums(page.checksums)
+                if not page.has_more:
+                    return
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _initial_sync_unfinished(self) -> bool:
+        with self.database.engine.connect() as connection:
+            unfinished = indexes_deferred(connection)
+            connection.rollback()
+        return unfinished
 
     def _checksums_due(self) -> bool:
         import time

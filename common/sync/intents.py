@@ -9,7 +9,10 @@ outbox; the server runs it again, authoritatively. Each intent has
   (an id, a proposed barcode value), so the server's row can be the same row.
 
 Ids made on the device travel in the arguments (`appointment_id`, `patient_id`, ...), so a row has
-the same id on every replica. Intents a kiosk may push are marked `kiosk=True`.
+the same id on every replica, and a chain of offline changes (a treatment, its payment, a refund
+of that payment) names the same rows on the server. Where a caller may leave the new row's id out,
+`prepare` fills it in on the device (`with_new_id`); a mutation naming a row that already exists
+is answered with that row, not applied twice. Intents a kiosk may push are marked `kiosk=True`.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Final, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from common.access.permissions import Permission
@@ -37,11 +40,12 @@ from common.patients import service as patients
 from common.patients.fields import clean_fields
 from common.patients.models import PreferredLanguage
 from common.payments import service as payments
-from common.payments.models import PaymentMethod
+from common.payments.models import PaymentMethod, PaymentRecord
 from common.scheduling import booking, status
 from common.scheduling.models import AppointmentType, DayPeriod
 from common.sync import conflicts, reviews
 from common.treatments import service as treatments
+from common.treatments.models import TreatmentRecord
 
 A = TypeVar("A", bound=BaseModel)
 
@@ -78,6 +82,32 @@ def register(intent: Intent[A]) -> Intent[A]:
         raise ValueError(f"intent {intent.name} is already registered")
     INTENTS[intent.name] = intent
     return intent
+
+
+def with_new_id(field: str) -> Callable[[ServiceContext, Any], Any]:
+    """A `prepare` that gives the row this intent creates its id on the device, when the caller
+    gave none (the server keeps it)."""
+
+    def prepare(_ctx: ServiceContext, args: BaseModel) -> BaseModel:
+        if getattr(args, field) is not None:
+            return args
+        return args.model_copy(update={field: new_row_id()})
+
+    return prepare
+
+
+def stamped(id_field: str, time_field: str) -> Callable[[ServiceContext, Any], Any]:
+    """`with_new_id(id_field)`, and `time_field` set to the device's now when the caller gave no
+    time: the row is dated when it happened at the desk, not when it reached the server."""
+    with_id = with_new_id(id_field)
+
+    def prepare(ctx: ServiceContext, args: BaseModel) -> BaseModel:
+        args = with_id(ctx, args)
+        if getattr(args, time_field) is not None:
+            return args
+        return args.model_copy(update={time_field: ctx.now()})
+
+    return prepare
 
 
 def json_value(value: Any) -> Any:
@@ -260,6 +290,7 @@ def _reschedule(ctx: ServiceContext, args: RescheduleArgs) -> Any:
 
 
 class RecordTreatmentArgs(Args):
+    treatment_id: uuid.UUID | None = None
     patient_id: uuid.UUID
     catalog_item_id: uuid.UUID
     doctor_id: uuid.UUID
@@ -274,11 +305,24 @@ class RecordTreatmentArgs(Args):
 
 
 def _record_treatment(ctx: ServiceContext, args: RecordTreatmentArgs) -> Any:
+    if args.treatment_id is not None:
+        ctx.authorize(P.TREATMENT_RECORD, entity_type="treatment", patient_id=args.patient_id)
+        done = _existing(ctx, TreatmentRecord, args.treatment_id)
+        if done is not None and done.patient_id == args.patient_id:
+            return treatments.RecordedTreatment(done, (), ())
     values = args.model_dump(exclude={"patient_id", "catalog_item_id"})
     return treatments.record_treatment(ctx, args.patient_id, args.catalog_item_id, **values)
 
 
+def _existing(ctx: ServiceContext, model: type[Any], row_id: uuid.UUID) -> Any:
+    """The clinic's row with this id, if the change that makes it was already applied (the same
+    change sent again under another number, e.g. by a device restored from a backup)."""
+    return ctx.session.scalars(select(model).where(model.id == row_id)).one_or_none()
+
+
 class TakePaymentArgs(Args):
+    payment_id: uuid.UUID | None = None
+    paid_at: AwareDatetime | None = None  # when the money changed hands at the desk
     patient_id: uuid.UUID
     amount: Decimal
     method: PaymentMethod
@@ -290,15 +334,39 @@ class TakePaymentArgs(Args):
 
 
 def _take_payment(ctx: ServiceContext, args: TakePaymentArgs) -> Any:
+    if args.payment_id is not None:
+        ctx.authorize(P.PAYMENT_TAKE, entity_type="payment", patient_id=args.patient_id)
+        done = _existing(ctx, PaymentRecord, args.payment_id)
+        if done is not None and done.patient_id == args.patient_id and done.refund_of_id is None:
+            return done
     values = args.model_dump(exclude={"patient_id", "amount", "method"})
     return payments.take_payment(ctx, args.patient_id, args.amount, args.method, **values)
 
 
 class RefundArgs(Args):
+    refund_id: uuid.UUID | None = None
+    paid_at: AwareDatetime | None = None  # when the money went back at the desk
     payment_id: uuid.UUID
     amount: Decimal | None = None
     reason: str = Field(max_length=MAX_TEXT)
     method: PaymentMethod | None = None
+
+
+def _refund(ctx: ServiceContext, args: RefundArgs) -> Any:
+    if args.refund_id is not None:
+        done = _existing(ctx, PaymentRecord, args.refund_id)
+        if done is not None and done.refund_of_id == args.payment_id:
+            ctx.authorize(P.PAYMENT_REFUND, entity_type="payment", patient_id=done.patient_id)
+            return done
+    return payments.refund(
+        ctx,
+        args.payment_id,
+        args.amount,
+        reason=args.reason,
+        method=args.method,
+        refund_id=args.refund_id,
+        paid_at=args.paid_at,
+    )
 
 
 class StockArgs(Args):
@@ -378,14 +446,21 @@ _appointment_intent("check_in", P.APPOINTMENT_CHECK_IN, status.check_in)
 _appointment_intent("start_appointment", P.APPOINTMENT_CHECK_OUT, status.start_appointment)
 _appointment_intent("check_out", P.APPOINTMENT_CHECK_OUT, status.check_out)
 _appointment_intent("mark_no_show", P.APPOINTMENT_MANAGE, status.mark_no_show)
+
+
+class KioskCheckInArgs(AppointmentArgs):
+    checked_in_at: AwareDatetime | None = None  # when the patient stood at the kiosk
+
+
 register(
     Intent(
         "kiosk_check_in",
-        AppointmentArgs,
+        KioskCheckInArgs,
         P.APPOINTMENT_CHECK_IN,
         # The kiosk judged the check-in window when the patient stood there; an offline check-in
-        # may arrive long after, so the server only re-checks the appointment's status.
-        lambda ctx, a: checkin.record_kiosk_check_in(ctx, a.appointment_id),
+        # may arrive long after, so the server only re-checks the appointment's status, and keeps
+        # the kiosk's time (clamped to the appointment's day and to now).
+        lambda ctx, a: checkin.record_kiosk_check_in(ctx, a.appointment_id, checked_in_at=a.checked_in_at),
         kiosk=True,
     )
 )
@@ -405,16 +480,25 @@ register(
         kiosk=True,
     )
 )
-register(Intent("record_treatment", RecordTreatmentArgs, P.TREATMENT_RECORD, _record_treatment))
-register(Intent("take_payment", TakePaymentArgs, P.PAYMENT_TAKE, _take_payment))
 register(
     Intent(
-        "refund",
-        RefundArgs,
-        P.PAYMENT_REFUND,
-        lambda ctx, a: payments.refund(ctx, a.payment_id, a.amount, reason=a.reason, method=a.method),
+        "record_treatment",
+        RecordTreatmentArgs,
+        P.TREATMENT_RECORD,
+        _record_treatment,
+        prepare=with_new_id("treatment_id"),
     )
 )
+register(
+    Intent(
+        "take_payment",
+        TakePaymentArgs,
+        P.PAYMENT_TAKE,
+        _take_payment,
+        prepare=stamped("payment_id", "paid_at"),
+    )
+)
+register(Intent("refund", RefundArgs, P.PAYMENT_REFUND, _refund, prepare=stamped("refund_id", "paid_at")))
 register(
     Intent(
         "receive_stock",
@@ -472,3 +556,13 @@ register(
 def new_row_id() -> uuid.UUID:
     """An id for a row a device creates (UUIDv7, never reused)."""
     return new_id()
+
+
+from common.sync.intent_sets import barcodes_extra as _barcodes_extra  # noqa: E402, F401 (registers them)
+from common.sync.intent_sets import catalog as _catalog_intents  # noqa: E402, F401 (registers them)
+from common.sync.intent_sets import chat as _chat_intents  # noqa: E402, F401 (registers them)
+from common.sync.intent_sets import patients_extra as _patients_extra  # noqa: E402, F401 (registers them)
+from common.sync.intent_sets import scheduling_extra as _scheduling_extra  # noqa: E402, F401 (registers them)
+from common.sync.intent_sets import settings as _settings_intents  # noqa: E402, F401 (registers them)
+from common.sync.intent_sets import staff as _staff_intents  # noqa: E402, F401 (registers them)
+from common.sync.intent_sets import treatments_extra as _treatments_extra  # noqa: E402, F401 (registers them)

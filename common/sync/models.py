@@ -8,7 +8,9 @@ Device only (no clinic_id; unused on the server):
 Server only (not synced; plain tables keyed by clinic so row-level security covers them):
 - `sync_devices`: enrolled devices, their hashed credential and the last mutation number applied;
 - `sync_enrollment_codes`: one-time enrollment codes, hashed;
-- `sync_applied_mutations`: the answer given to each applied mutation (for duplicates).
+- `sync_applied_mutations`: the answer given to each applied mutation (for duplicates);
+- `sync_purge_horizons`: how far each clinic's tombstones were purged;
+- `sync_audit_chains`: which device writes each uploaded audit chain.
 
 Synced to front desks (clinic records, so they travel like any other row):
 - `sync_conflicts`: the conflict inbox (a scarce thing another device took first);
@@ -104,6 +106,37 @@ class SyncDevice(Base):
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # Where the device's pulls stand (the change number its last pull started after; -1: from the
+    # start) and when it last pulled: tombstones are purged only once every active desk is past.
+    pulled_seq: Mapped[int | None] = mapped_column(BigInteger)
+    pulled_at: Mapped[datetime | None]
+    # The clinic's purge horizon when this device last began a pull from the start: a later purge
+    # past its cursor means it must start again.
+    resync_baseline: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SyncPurgeHorizon(Base):
+    """How far a clinic's tombstones have been purged: the highest change number removed."""
+
+    __tablename__ = "sync_purge_horizons"
+
+    clinic_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinics.id"), primary_key=True)
+    purged_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    purged_at: Mapped[datetime]
+    rows_purged: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SyncAuditChain(Base):
+    """An audit chain a device uploads: the device that first uploaded it is the only one that may
+    continue it (a chain id is the writer's own)."""
+
+    __tablename__ = "sync_audit_chains"
+
+    clinic_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinics.id"), primary_key=True)
+    chain_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_id: Mapped[uuid.UUID]
+    first_uploaded_at: Mapped[datetime]
+    last_uploaded_at: Mapped[datetime]
 
 
 class SyncEnrollmentCode(Base):

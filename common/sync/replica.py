@@ -2,8 +2,10 @@
 
 Each page is applied with its new cursor in ONE local transaction (a crash anywhere resumes from
 the last applied page). Rows are upserted with Core statements, bypassing the ORM's storage
-rules: they are the server's rows with the server's `seq` and `version`. Rows written by outbox
-mutations still pending stay as the device wrote them until their answer replaces them.
+rules: they are the server's rows with the server's `seq` and `version`. A page's rows go column
+by column straight to what SQLite stores (common/sync/bulk_apply.py: the same values). Rows
+written by outbox mutations still pending stay as the device wrote them until their answer
+replaces them.
 
 Foreign keys are not checked while applying: the server already enforced them, a kiosk's
 projection deliberately lacks most referenced rows, and a row's latest version can come before
@@ -19,14 +21,25 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, UniqueConstraint, delete, func, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    UniqueConstraint,
+    delete,
+    func,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from common.clinics.models import ClinicSequence
-from common.sync import state
+from common.sync import bulk_apply, state
 from common.sync.models import OutboxStatus, SyncOutbox
 from common.sync.protocol import MutationAnswer, PullResponse, TableChecksum, TableRows
-from common.sync.tables import CLINICS, synced_table, synced_tables
+from common.sync.tables import CLINICS, SyncedTable, synced_table, synced_tables
 from common.sync.tracking import RowKey, decode_keys
 
 
@@ -53,16 +66,26 @@ def pending_keys(connection: Connection, *, except_n: int | None = None) -> set[
     return keys
 
 
-def apply_page(engine: Engine, page: PullResponse, clinic_id: uuid.UUID, now: datetime) -> int:
-    """Apply one pulled page and its cursor atomically; return the rows written."""
-    with replica_transaction(engine) as connection:
+def apply_page(
+    engine: Engine, page: PullResponse, clinic_id: uuid.UUID, now: datetime, *, defer_indexes: bool = False
+) -> int:
+    """Apply one pulled page and its cursor atomically; return the rows written.
+
+    `defer_indexes` (the first page of a big initial sync): drop the plain indexes first; the
+    page that ends a pull (no `has_more`) builds whatever a pull deferred, in its transaction.
+    """
+    with replica_transaction(engine) as connection, bulk_apply.paused_gc():
         keep = pending_keys(connection)
+        if defer_indexes:
+            bulk_apply.defer_indexes(connection)
         if page.reset:
             _drop_synced_rows(connection, keep)
-        written = sum(_upsert(connection, table_rows, keep) for table_rows in page.tables)
+        written = sum(_upsert(connection, table_rows, keep, fast=True) for table_rows in page.tables)
         _ensure_change_counter(connection, clinic_id)
         state.put(connection, state.CURSOR, page.cursor)
         state.put(connection, state.LAST_SYNC_AT, now.isoformat())
+        if not page.has_more:
+            bulk_apply.restore_indexes(connection)
         return written
 
 
@@ -88,12 +111,20 @@ def apply_answer(engine: Engine, answer: MutationAnswer, now: datetime) -> None:
         )
 
 
+def live_rows(described: SyncedTable) -> ColumnElement[bool]:
+    """Rows that are not tombstones (checksums leave tombstones out: the server purges old ones)."""
+    table = described.table
+    return table.c.deleted_at.is_(None) if "deleted_at" in table.c else true()
+
+
 def local_checksums(connection: Connection, clinic_id: uuid.UUID) -> dict[str, TableChecksum]:
     out: dict[str, TableChecksum] = {}
     for described in synced_tables():
         seq = described.table.c.seq
         rows, total = connection.execute(
-            select(func.count(), func.coalesce(func.sum(seq), 0)).where(described.clinic_column == clinic_id)
+            select(func.count(), func.coalesce(func.sum(seq), 0)).where(
+                described.clinic_column == clinic_id, live_rows(described)
+            )
         ).one()
         out[described.name] = TableChecksum(
             rows=int(rows), seq_sum=0 if described.name == "staff_users" else int(total)
@@ -101,11 +132,15 @@ def local_checksums(connection: Connection, clinic_id: uuid.UUID) -> dict[str, T
     return out
 
 
-def _upsert(connection: Connection, table_rows: TableRows, keep: set[RowKey]) -> int:
+def _upsert(connection: Connection, table_rows: TableRows, keep: set[RowKey], *, fast: bool = False) -> int:
     try:
         described = synced_table(table_rows.table)
     except KeyError:
         return 0  # a table of a newer schema
+    if fast:  # the same rows, converted column by column (common/sync/bulk_apply.py)
+        written = bulk_apply.upsert_rows(connection, described, table_rows, keep)
+        if written is not None:
+            return written
     values = [described.decode_row(table_rows.columns, row) for row in table_rows.rows]
     if keep:
         values = [row for row in values if (described.name, row["id"]) not in keep]

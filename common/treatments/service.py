@@ -140,12 +140,14 @@ def record_treatment(
     description: str | None = None,
     barcode_scanned: bool = False,
     treatment_date: date | None = None,
+    treatment_id: uuid.UUID | None = None,
 ) -> RecordedTreatment:
     """Record a treatment from its catalog item.
 
     `materials=None` uses the catalog item's default materials; `[]` records none. The discount
     is an amount (0 to the price) or `discount_percent` (0-100), not both. `treatment_date`
-    defaults to today in the clinic and cannot be in the future.
+    defaults to today in the clinic and cannot be in the future. `treatment_id` is the record's
+    id when the caller made it (a device recording offline); otherwise a new one.
 
     A Checked-in appointment moves to In-progress (the scheduling status machine's own step,
     taken inside this operation so that it stays one transaction with one audit row).
@@ -165,7 +167,7 @@ def record_treatment(
     names = _item_names(ctx, lines)
     plan = plan_for(ctx, patient_id, item, performed_on)
 
-    record_id = new_id()
+    record_id = treatment_id or new_id()
     movements = treatment_use_movements(ctx, lines, record_id)
     record = TreatmentRecord(
         id=record_id,

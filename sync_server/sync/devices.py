@@ -4,6 +4,10 @@ A credential reads `cfd1.<clinic id>.<device id>.<secret>`: the clinic and devic
 so the lookup can run under the clinic's row-level security; the 256-bit secret is stored only as
 its SHA-256 (a secret that long needs no slow hash) and compared in constant time. The clinic
 therefore always comes from the verified credential, never from a request body (SECURITY.md 1).
+
+Each pull also notes where the device stands (`note_pull`): the tombstone purge removes only what
+every active desk has pulled past, and a desk whose position is older than what was purged is
+told to sync again from the start (the page comes with `reset`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Final
 
 from sqlalchemy import func, select
@@ -20,10 +25,13 @@ from sqlalchemy.orm import Session
 
 from common.errors import AuthenticationFailed
 from common.i18n import N_
-from common.sync.models import DeviceKind, SyncDevice
+from common.sync.models import DeviceKind, SyncDevice, SyncPurgeHorizon
 from common.sync.protocol import DEVICE_AUTH_SCHEME
 
 PREFIX: Final = "cfd1"
+FROM_START: Final = -1
+# A device pulling from an unchanged position is noted again only this often (pulls stay reads).
+PULLED_AT_GRAIN: Final = timedelta(hours=1)
 
 
 class DeviceNotRecognised(AuthenticationFailed):
@@ -85,3 +93,57 @@ def authenticate_device(session: Session, authorization_header: str | None) -> D
     if device is None or not matches or device.revoked_at is not None:
         raise DeviceNotRecognised()
     return DeviceIdentity(device.clinic_id, device.id, device.kind)
+
+
+@dataclass(frozen=True)
+class PullPlan:
+    cursor: str  # what to pull from: the device's cursor, or "" when it must start again
+    reset: bool  # the device must drop its synced rows first (it fell behind a purge)
+
+
+def cursor_seq(cursor: str) -> int:
+    """The change number a desk's cursor says it has everything up to (-1: nothing yet).
+
+    `<seq>` is complete through seq; `<seq>:<table>:<id>` is inside seq, so complete through
+    seq - 1. A kiosk's cursor means nothing to a desk page (it starts from the beginning)."""
+    if cursor in ("", None) or cursor.startswith("k"):
+        return FROM_START
+    head, _, rest = cursor.partition(":")
+    try:
+        seq = int(head)
+    except ValueError:
+        return FROM_START
+    return seq - 1 if rest else seq
+
+
+def purge_horizon(session: Session, clinic_id: uuid.UUID) -> int:
+    value = session.scalar(select(SyncPurgeHorizon.purged_seq).where(SyncPurgeHorizon.clinic_id == clinic_id))
+    return int(value or 0)
+
+
+def note_pull(session: Session, device: DeviceIdentity, cursor: str, now: datetime) -> PullPlan:
+    """Record where a desk's pull starts and decide whether it must start again.
+
+    Runs in its own short transaction before the page is read: the device's row is locked first,
+    so a purge running at the same moment either sees this position or has committed its horizon
+    before it is read here."""
+    if device.is_kiosk:
+        return PullPlan(cursor, reset=False)
+    row = session.scalars(
+        select(SyncDevice)
+        .where(SyncDevice.clinic_id == device.clinic_id, SyncDevice.id == device.device_id)
+        .with_for_update()
+    ).one_or_none()
+    if row is None:
+        raise DeviceNotRecognised()
+    horizon = purge_horizon(session, device.clinic_id)
+    position = cursor_seq(cursor)
+    reset = position != FROM_START and position < horizon and row.resync_baseline < horizon
+    if reset or position == FROM_START:
+        position = FROM_START
+        if row.resync_baseline != horizon:
+            row.resync_baseline = horizon
+    if row.pulled_seq != position or row.pulled_at is None or now - row.pulled_at >= PULLED_AT_GRAIN:
+        row.pulled_seq = position
+        row.pulled_at = now
+    return PullPlan("" if reset else cursor, reset=reset)

@@ -1,9 +1,11 @@
-"""The sync endpoints: enroll, push, pull, the poke stream, and the conflict inbox.
+"""The sync endpoints: enroll, push, pull, audit upload, the poke stream, and the conflict inbox.
 
 The app that includes `router` holds its `common.database.Database` as `app.state.server.db`
 (sync_server.app.create_app) or `app.state.database`.
-Every request except enrollment authenticates the device (`Authorization: Device <credential>`)
-and names the protocol version (`X-Clinic-Sync-Protocol`); the clinic comes from the credential.
+Every request names the protocol version (`X-Clinic-Sync-Protocol`). Push, pull, audit upload and
+the poke stream authenticate the device (`Authorization: Device <credential>`), the conflict inbox
+the staff member signed in on it (`Authorization: Bearer <access token>`): the person acting is
+taken from the verified token, never from the request. The clinic comes from either.
 """
 
 from __future__ import annotations
@@ -19,12 +21,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from common.context import Actor
 from common.database import Database
-from common.errors import DomainError, PermissionDenied
+from common.errors import DomainError
 from common.i18n import N_
-from common.staff.models import StaffUser
 from common.sync import conflicts
+from common.sync.audit_upload import AuditUpload, AuditUploadAnswer
 from common.sync.protocol import (
     DEFAULT_PAGE_ROWS,
     MAX_PAGE_ROWS,
@@ -37,15 +38,24 @@ from common.sync.protocol import (
     PushRequest,
     PushResponse,
 )
+from sync_server.auth.dependencies import StaffContext
+from sync_server.errors import ERROR_RESPONSES, ErrorResponse
 from sync_server.sync import enrollment
-from sync_server.sync.devices import DeviceIdentity, authenticate_device
+from sync_server.sync.audit import store_audit
+from sync_server.sync.devices import DeviceIdentity, authenticate_device, note_pull
 from sync_server.sync.pokes import BROADCASTER, ensure_listener
 from sync_server.sync.pull import BadCursor, pull_page
 from sync_server.sync.push import apply_push
 
 KEEPALIVE_SECONDS: Final = 15.0
 
-router = APIRouter(prefix="/sync", tags=["sync"])
+# What a sync client can be answered besides success (declared, so the OpenAPI document is complete).
+SYNC_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
+    **ERROR_RESPONSES,
+    426: {"model": ErrorResponse, "description": "The device's sync protocol is not supported"},
+}
+
+router = APIRouter(prefix="/sync", tags=["sync"], responses=SYNC_RESPONSES)
 
 
 class ProtocolNotSupported(DomainError):
@@ -63,10 +73,6 @@ class CursorInvalid(DomainError):
     message = N_(
         "The sync position sent by this device is not valid. The device will sync again from the start."
     )
-
-
-class KioskNotAllowed(PermissionDenied):
-    code = "sync_kiosk_not_allowed"
 
 
 def _json(model: BaseModel) -> Response:
@@ -158,15 +164,36 @@ async def pull(
     """Rows changed since `cursor`, in change order, with the next cursor."""
 
     def page() -> PullResponse:
+        now = database.clock.now()
         with database.session(device.clinic_id) as session, session.begin():
-            return pull_page(
-                session, device, cursor, limit, database.clock.now(), estimate=estimate, checksums=checksums
+            plan = note_pull(session, device, cursor, now)
+        with database.session(device.clinic_id) as session, session.begin():
+            found = pull_page(
+                session,
+                device,
+                plan.cursor,
+                limit,
+                now,
+                estimate=estimate or plan.reset,
+                checksums=checksums,
             )
+        # Fell behind the tombstone purge: start again from the beginning (the engine keeps only
+        # the rows its pending changes wrote).
+        return found.model_copy(update={"reset": True}) if plan.reset else found
 
     try:
         return _json(await run_in_threadpool(page))  # type: ignore[return-value]
     except BadCursor:
         raise CursorInvalid() from None
+
+
+@router.post("/audit", response_model=AuditUploadAnswer)
+async def upload_audit(
+    body: AuditUpload, device: Device, database: DatabaseDep, _protocol: Protocol
+) -> AuditUploadAnswer:
+    """Store the next links of this device's audit chain, if they continue the copy held here;
+    a broken chain is refused (409) and recorded."""
+    return await run_in_threadpool(store_audit, database, device, body)
 
 
 @router.get("/events")
@@ -214,61 +241,27 @@ class ConflictOut(BaseModel):
 
 class ResolveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    staff_id: uuid.UUID
     action: conflicts.Resolution
     starts_at: datetime | None = None
     doctor_id: uuid.UUID | None = None
     note: str | None = Field(default=None, max_length=1000)
 
 
-def _desk_actor(database: Database, device: DeviceIdentity, staff_id: uuid.UUID | None) -> Actor:
-    if device.is_kiosk:
-        raise KioskNotAllowed()
-    if staff_id is None:
-        return Actor.system()
-    with database.session(device.clinic_id) as session:
-        staff = session.get(StaffUser, (device.clinic_id, staff_id))
-        if staff is None or not staff.is_active or staff.deleted_at is not None:
-            raise PermissionDenied()
-        return Actor.staff(staff.id, staff.role, device.device_id)
-
-
 @router.get("/conflicts", response_model=list[ConflictOut])
-async def list_conflicts(
-    device: Device,
-    database: DatabaseDep,
-    _protocol: Protocol,
-    staff_id: uuid.UUID,
-    include_closed: bool = False,
-) -> list[ConflictOut]:
-    """The clinic's conflict inbox (open conflicts unless `include_closed`), as that staff member."""
-
-    def read() -> list[ConflictOut]:
-        actor = _desk_actor(database, device, staff_id)
-        with database.context(device.clinic_id, actor) as ctx:
-            rows = conflicts.list_conflicts(ctx, include_closed=include_closed)
-            return [ConflictOut.model_validate(row, from_attributes=True) for row in rows]
-
-    return await run_in_threadpool(read)
+def list_conflicts(ctx: StaffContext, _protocol: Protocol, include_closed: bool = False) -> list[ConflictOut]:
+    """The clinic's conflict inbox (open conflicts unless `include_closed`), as the staff member
+    the access token names."""
+    rows = conflicts.list_conflicts(ctx, include_closed=include_closed)
+    return [ConflictOut.model_validate(row, from_attributes=True) for row in rows]
 
 
 @router.post("/conflicts/{conflict_id}/resolve", response_model=ConflictOut)
-async def resolve_conflict(
-    conflict_id: uuid.UUID, body: ResolveRequest, device: Device, database: DatabaseDep, _protocol: Protocol
+def resolve_conflict(
+    conflict_id: uuid.UUID, body: ResolveRequest, ctx: StaffContext, _protocol: Protocol
 ) -> ConflictOut:
-    """Resolve one conflict: rebook at another time, retry the original change, or dismiss it."""
-
-    def resolve() -> ConflictOut:
-        actor = _desk_actor(database, device, body.staff_id)
-        with database.context(device.clinic_id, actor) as ctx:
-            row = conflicts.resolve_conflict(
-                ctx,
-                conflict_id,
-                body.action,
-                starts_at=body.starts_at,
-                doctor_id=body.doctor_id,
-                note=body.note,
-            )
-            return ConflictOut.model_validate(row, from_attributes=True)
-
-    return await run_in_threadpool(resolve)
+    """Resolve one conflict as the signed-in staff member: rebook at another time, retry the
+    original change, or dismiss it."""
+    row = conflicts.resolve_conflict(
+        ctx, conflict_id, body.action, starts_at=body.starts_at, doctor_id=body.doctor_id, note=body.note
+    )
+    return ConflictOut.model_validate(row, from_attributes=True)

@@ -17,13 +17,30 @@ import heapq
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from common.clinics.models import ClinicSequence
+from common.sync.bulk_apply import encode_raw_rows, fetch_raw, paused_gc, raw_select
 from common.sync.protocol import PullResponse, TableChecksum, TableRows
+from common.sync.replica import live_rows
 from common.sync.tables import CLINICS, SyncedTable, synced_table, synced_tables
 from sync_server.sync.devices import DeviceIdentity
 from sync_server.sync.scope import encode_rows, kiosk_days, kiosk_snapshot
@@ -103,33 +120,20 @@ def _desk_page(
     connection = session.connection()
     high = committed_high(session, clinic_id)
     tables = synced_tables()
-    candidates: dict[str, list[tuple[int, str, uuid.UUID]]] = {}
+    candidates: dict[str, list[tuple[int, str, Any]]] = {}
     truncated: set[str] = set()
     if not (start.table is None and start.seq >= high):
-        for described in tables:
-            keys = [
-                (int(seq), described.name, row_id)
-                for seq, row_id in connection.execute(
-                    select(described.table.c.seq, described.table.c.id)
-                    .where(
-                        _in_clinic(described, clinic_id),
-                        _after(described, start),
-                        described.table.c.seq <= high,
-                    )
-                    .order_by(described.table.c.seq, described.table.c.id)
-                    .limit(limit)
-                )
-            ]
-            if keys:
-                candidates[described.name] = keys
+        for name, keys in _candidate_keys(connection, clinic_id, start, high, limit).items():
+            candidates[name] = keys
             if len(keys) >= limit:
-                truncated.add(described.name)
+                truncated.add(name)
     merged = list(heapq.merge(*candidates.values()))
     if not truncated and len(merged) <= limit:
         end = Position(high)
         has_more = False
     else:
-        last = Position(*merged[limit - 1])
+        seq, name, raw_id = merged[limit - 1]
+        last = Position(seq, name, _as_uuid(raw_id))
         rest = sum(1 for key in merged[limit:] if key[0] == last.seq)
         rest += sum(_group_rows_after(connection, synced_table(name), clinic_id, last) for name in truncated)
         end = Position(last.seq) if rest <= (WHOLE_GROUP_FACTOR - 1) * limit else last
@@ -139,19 +143,22 @@ def _desk_page(
     for described in tables:
         if described.name not in candidates:
             continue
-        rows = list(
-            connection.execute(
-                select(described.table)
+        # The stored values, encoded for the wire column by column (common/sync/bulk_apply.py):
+        # what encode_rows would send, without a Python object per value.
+        with paused_gc():
+            rows, codes = fetch_raw(
+                connection,
+                raw_select(described)
                 .where(_in_clinic(described, clinic_id), _after(described, start), _not_after(described, end))
-                .order_by(described.table.c.seq, described.table.c.id)
+                .order_by(described.table.c.seq, described.table.c.id),
             )
-        )
-        if rows:
-            out.append(encode_rows(described, rows, kiosk=False))
-            count += len(rows)
+            if rows:
+                out.append(encode_raw_rows(described, rows, connection.dialect, codes))
+                count += len(rows)
     remaining = _remaining(session, clinic_id, end) if estimate else 0
     sums = table_checksums(session, clinic_id, end.seq) if checksums and not has_more else None
-    return PullResponse(
+    return PullResponse.model_construct(  # every part built here already has its wire shape
+        reset=False,
         cursor=end.text(),
         has_more=has_more,
         tables=out,
@@ -160,6 +167,65 @@ def _desk_page(
         checksums=sums,
         server_time=now.isoformat(),
     )
+
+
+def _candidate_keys(
+    connection: Connection,
+    clinic_id: uuid.UUID,
+    start: Position,
+    high: int,
+    limit: int,
+) -> dict[str, list[tuple[int, str, Any]]]:
+    """Per table, the first `limit` (seq, table, id) keys after `start` up to `high`, in order.
+
+    One statement for all tables (a UNION ALL of one limited select each), built once per shape
+    of cursor: a small pull costs one round trip and no statement building. Ids stay as the
+    driver returns them (hex on SQLite, UUIDs on PostgreSQL: both sort as the database orders
+    them); only a split page's end becomes a UUID.
+    """
+    params: dict[str, Any] = {"clinic_id": clinic_id, "start_seq": start.seq, "high": high, "limit": limit}
+    if start.table is not None:
+        params["start_id"] = start.row_id
+    found: dict[str, list[tuple[int, str, Any]]] = {}
+    for seq, row_id, name in connection.execute(_candidates_statement(start.table), params).all():
+        found.setdefault(name, []).append((int(seq), name, row_id))
+    for keys in found.values():
+        keys.sort()  # a union keeps no order
+    return found
+
+
+@cache
+def _candidates_statement(start_table: str | None) -> Any:
+    parts = []
+    for described in synced_tables():
+        table = described.table
+        seq, row_id = table.c.seq, table.c.id
+        after: ColumnElement[bool]
+        if start_table is None or described.name < start_table:
+            after = seq > bindparam("start_seq")
+        elif described.name == start_table:
+            after = or_(
+                seq > bindparam("start_seq"),
+                and_(seq == bindparam("start_seq"), row_id > bindparam("start_id")),
+            )
+        else:
+            after = seq >= bindparam("start_seq")
+        parts.append(
+            select(
+                seq.label("seq"),
+                type_coerce(row_id, NullType()).label("id"),
+                literal_column(f"'{described.name}'", String).label("name"),
+            )
+            .where(described.clinic_column == bindparam("clinic_id"), after, seq <= bindparam("high"))
+            .order_by(seq, row_id)
+            .limit(bindparam("limit"))
+            .subquery()
+        )
+    return union_all(*(select(part.c.seq, part.c.id, part.c.name) for part in parts))
+
+
+def _as_uuid(raw: Any) -> uuid.UUID:
+    return raw if isinstance(raw, uuid.UUID) else uuid.UUID(hex=str(raw))
 
 
 def _in_clinic(described: SyncedTable, clinic_id: uuid.UUID) -> ColumnElement[bool]:
@@ -219,6 +285,7 @@ def table_checksums(
     """Per table: row count and the sum of `seq` (a stale or missing row changes one of them).
 
     Staff rows carry device-local sign-in bookkeeping, so they are compared by count only.
+    Tombstones are left out: the purge removes old ones here while devices keep theirs.
     """
     out: dict[str, TableChecksum] = {}
     for described in synced_tables():
@@ -228,7 +295,7 @@ def table_checksums(
             session.connection()
             .execute(
                 select(func.count(), func.coalesce(func.sum(seq), 0)).where(
-                    _in_clinic(described, clinic_id), bound
+                    _in_clinic(described, clinic_id), bound, live_rows(described)
                 )
             )
             .one()

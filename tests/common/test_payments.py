@@ -137,6 +137,22 @@ def test_payment_date_is_the_clinic_local_day(world, patient, clock):
     assert pay(world, patient, "10").payment_date == date(2026, 11, 24)
 
 
+def test_a_payment_taken_offline_keeps_its_own_day_and_time(world, patient, clock):
+    yesterday_evening = clock.now() - timedelta(hours=14)  # 18:00 on the 22nd in Taipei
+    payment = pay(world, patient, "800", paid_at=yesterday_evening)
+    assert (payment.paid_at, payment.payment_date) == (yesterday_evening, date(2026, 11, 22))
+    with world.ctx("receptionist") as ctx:
+        assert payments.cash_up(ctx, date(2026, 11, 22)).lines[0].payments_total == Decimal("800.00")
+    back = refund(world, payment.id, "300", paid_at=yesterday_evening - timedelta(hours=1))
+    assert back.paid_at == yesterday_evening  # never before the payment it gives back
+
+
+def test_a_device_time_is_kept_within_now_and_a_month_back(world, patient, clock):
+    assert pay(world, patient, "10", paid_at=clock.now() + timedelta(hours=3)).paid_at == clock.now()
+    long_ago = pay(world, patient, "10", paid_at=clock.now() - timedelta(days=90))
+    assert long_ago.paid_at == clock.now() - payments.OFFLINE_PAYMENT_DAYS
+
+
 @pytest.mark.parametrize(
     ("amount", "fields", "error"),
     [

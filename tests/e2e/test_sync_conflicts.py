@@ -12,6 +12,7 @@ from common.scheduling.models import Appointment, AppointmentStatus
 from common.sync.intents import new_row_id
 from common.sync.models import ConflictKind, ConflictStatus, OutboxStatus, SyncConflict
 from common.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from tests.conftest import STAFF_PASSWORD
 from tests.e2e.conftest import SyncWorld, wall
 from tests.e2e.support import differences, replica_tables, server_tables
 
@@ -100,21 +101,44 @@ def test_conflict_inbox_endpoints(sync_world: SyncWorld) -> None:
     sw.sched.book(wall(1, "15:00"), patient=0)  # booked on the server while the desk is offline
     desk.run(sw.staff("receptionist", desk), "book_appointment", _booking(sw, 2, "15:00"))
     desk.sync()
-    headers = {"Authorization": f"Device {desk.credential}", PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
-    staff = sw.world.staff["receptionist"]
-    listed = httpx.get(f"{sw.server.url}/sync/conflicts", params={"staff_id": str(staff)}, headers=headers)
+    # The inbox acts as the staff member signed in on the desk: the token names them.
+    login = httpx.post(
+        f"{sw.server.url}/api/auth/staff/login",
+        json={
+            "clinic_id": str(sw.clinic_id),
+            "email": f"receptionist@{sw.clinic_id.hex[:8]}.example",
+            "password": STAFF_PASSWORD,
+        },
+    )
+    assert login.status_code == 200, login.text
+    headers = {
+        "Authorization": f"Bearer {login.json()['access_token']}",
+        PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+    }
+    device_only = {"Authorization": f"Device {desk.credential}", PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
+    assert httpx.get(f"{sw.server.url}/sync/conflicts", headers=device_only).status_code == 401
+    listed = httpx.get(f"{sw.server.url}/sync/conflicts", headers=headers)
     assert listed.status_code == 200, listed.text
     [entry] = listed.json()
     assert entry["patient_id"] == str(sw.sched.patients[2])
     assert entry["other_patient_id"] == str(sw.sched.patients[0])
+    forged = httpx.post(
+        f"{sw.server.url}/sync/conflicts/{entry['id']}/resolve",
+        json={"staff_id": str(sw.world.staff["admin"]), "action": "dismiss"},
+        headers=headers,
+    )
+    assert forged.status_code == 422  # the person acting comes from the token, never the body
     resolved = httpx.post(
         f"{sw.server.url}/sync/conflicts/{entry['id']}/resolve",
-        json={"staff_id": str(staff), "action": "dismiss", "note": "called the patient"},
+        json={"action": "dismiss", "note": "called the patient"},
         headers=headers,
     )
     assert resolved.status_code == 200, resolved.text
     assert resolved.json()["status"] == "dismissed"
-    again = httpx.get(f"{sw.server.url}/sync/conflicts", params={"staff_id": str(staff)}, headers=headers)
+    with sw.server_db.session(sw.clinic_id) as session:
+        closed = session.get(SyncConflict, (sw.clinic_id, uuid.UUID(entry["id"])))
+        assert closed is not None and closed.resolved_by == sw.world.staff["receptionist"]
+    again = httpx.get(f"{sw.server.url}/sync/conflicts", headers=headers)
     assert again.json() == []
 
 

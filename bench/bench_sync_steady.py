@@ -1,0 +1,461 @@
+# ruff: noqa: E501 - report lines
+"""Steady state: many front desks pushing a change and pulling, against one server on PostgreSQL.
+
+    python -m bench.bench_sync_steady [--devices 300] [--clinics 150] [--seconds 60] [--interval 5]
+                                      [--baseline-seconds 15] [--batch-seconds 10] [--batch 100]
+
+A fresh PostgreSQL database (TEST_DATABASE_URL's server) gets `--clinics` clinics, each with a
+receptionist and `--devices / --clinics` enrolled front desks; a real server (uvicorn, one process,
+`tests.e2e.server_process`) serves them. The simulated desks run in this process (asyncio, httpx,
+one HTTP connection each, like a desk) and, after each registers its own patient:
+- baseline: every `--interval` seconds each desk asks the trivial `GET /api/health` twice (the
+  request rate of the steady phase): the HTTP and framework floor on this machine, this run;
+- steady: every `--interval` seconds each desk pushes one change (a patient's note) and pulls
+  since its cursor; each also holds the poke stream open and pulls when poked, so a change reaches
+  the clinic's other desks without waiting for their next poll: "propagation" is the time from
+  the push being acknowledged (committed) to another desk's pull having the row;
+- batched: `--batch-devices` desks push `--batch` changes per request back to back: the server's
+  mutation throughput.
+Printed: p50/p95/p99 of push, pull and propagation, the baseline's, their ratio, the server's
+throughput and CPU share, and the machine's load. Targets (issue 3): propagation p99 < 250 ms,
+batched pushes >= 1,000 mutations/s. Every loop is bounded in time; only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from common.clinics.models import LicenseTier
+from common.clinics.service import NewClinic, create_clinic
+from common.database import Database
+from common.ids import new_id
+from common.staff.models import Role, StaffUser
+from common.storage.engine import create_database_engine
+from common.storage.migrate import current_revision, upgrade
+from common.sync.models import DeviceKind
+from common.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_HEADER
+from sync_server.sync.enrollment import create_enrollment_code, redeem
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Desk:
+    clinic: int
+    number: int
+    headers: dict[str, str]
+    staff_id: str
+    patient_id: str = ""
+    n: int = 0
+    cursor: str = ""
+    http: httpx.AsyncClient | None = None
+    pull_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+@dataclass
+class Stats:
+    push: list[float] = field(default_factory=list)
+    pull: list[float] = field(default_factory=list)
+    health: list[float] = field(default_factory=list)
+    propagation: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    answers: dict[str, int] = field(default_factory=dict)
+    # note text -> which desk pushed it, and when its push was acknowledged (None: not yet)
+    pushed: dict[str, tuple[int, float | None]] = field(default_factory=dict)
+    early: int = 0  # arrivals at another desk before the pushing desk had its answer
+    seen: set[tuple[str, int]] = field(default_factory=set)
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+
+def percentiles(values: list[float]) -> str:
+    if not values:
+        return "no samples"
+    ordered = sorted(values)
+
+    def at(share: float) -> float:
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+    return f"p50 {at(0.5):7.1f} ms  p95 {at(0.95):7.1f} ms  p99 {at(0.99):7.1f} ms  (n={len(values):,})"
+
+
+# ---- setup --------------------------------------------------------------------------------------
+
+
+def create_database(admin_url: str, name: str) -> str:
+    admin = create_database_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    admin = create_database_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def seed(url: str, clinics: int, devices: int) -> tuple[list[Desk], str]:
+    engine = create_database_engine(url)
+    upgrade(engine)
+    schema = current_revision(engine) or ""
+    db = Database(engine, chain_id="server")
+    desks: list[Desk] = []
+    for clinic_number in range(clinics):
+        with db.session(None) as session, session.begin():
+            clinic = create_clinic(
+                session,
+                NewClinic(
+                    name=f"Steady {clinic_number}", license_tier=LicenseTier.XL, timezone="Asia/Taipei"
+                ),
+            )
+            clinic_id = clinic.id
+        with db.session(clinic_id) as session, session.begin():
+            staff = StaffUser(
+                id=new_id(),
+                email=f"desk@steady{clinic_number}.example",
+                password_hash="!",
+                first_name="Rita",
+                last_name="Desk",
+                role=Role.RECEPTIONIST,
+            )
+            session.add(staff)
+            staff_id = str(staff.id)
+        for number in range(devices // clinics + (1 if clinic_number < devices % clinics else 0)):
+            code, _ = create_enrollment_code(db, clinic_id, DeviceKind.FRONT_DESK)
+            credential = redeem(db, code, f"desk {clinic_number}-{number}").credential
+            headers = {
+                "Authorization": f"Device {credential}",
+                PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+                SCHEMA_HEADER: schema,
+            }
+            desks.append(Desk(clinic_number, len(desks), headers, staff_id))
+    engine.dispose()
+    return desks, schema
+
+
+def start_server(url: str, port: int, work: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CLINIC_RUN_JOBS": "0"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.e2e.server_process", url, str(port), str(work / "server")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    from tests.e2e.faults import wait_for_port
+
+    wait_for_port(port, 60)
+    return process
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# ---- the desks ----------------------------------------------------------------------------------
+
+
+async def push(desk: Desk, stats: Stats | None, changes: int = 1) -> None:
+    assert desk.http is not None
+    mutations = []
+    notes = []
+    for _ in range(changes):
+        desk.n += 1
+        note = f"desk {desk.number} change {desk.n}"
+        notes.append(note)
+        mutations.append(
+            {
+                "n": desk.n,
+                "intent": "update_patient",
+                "actor_staff_id": desk.staff_id,
+                "args": {"patient_id": desk.patient_id, "changes": {"notes": note}},
+                "touched": [["patients", desk.patient_id]],
+            }
+        )
+    if stats is not None:
+        for note in notes:
+            stats.pushed[note] = (desk.number, None)
+    started = time.perf_counter()
+    response = await desk.http.post("/sync/push", json={"mutations": mutations})
+    done = time.perf_counter()
+    if response.status_code != 200:
+        if stats is not None:
+            stats.error(f"push {response.status_code}")
+        return
+    if stats is None:
+        return
+    stats.push.append(done - started)
+    for answer in response.json()["answers"]:
+        stats.answers[answer["status"]] = stats.answers.get(answer["status"], 0) + 1
+    for note in notes:
+        stats.pushed[note] = (desk.number, done)
+
+
+async def pull(desk: Desk, stats: Stats | None) -> None:
+    assert desk.http is not None
+    async with desk.pull_lock:  # one pull at a time per desk, as the engine does
+        while True:
+            started = time.perf_counter()
+            response = await desk.http.get("/sync/pull", params={"cursor": desk.cursor, "limit": 500})
+            done = time.perf_counter()
+            if response.status_code != 200:
+                if stats is not None:
+                    stats.error(f"pull {response.status_code}")
+                return
+            page = response.json()
+            desk.cursor = page["cursor"]
+            if stats is not None:
+                stats.pull.append(done - started)
+                note_rows(desk, page, done, stats)
+            if not page["has_more"]:
+                return
+
+
+def note_rows(desk: Desk, page: dict[str, Any], arrived: float, stats: Stats) -> None:
+    for table in page["tables"]:
+        if table["table"] != "patients":
+            continue
+        notes = table["columns"].index("notes")
+        for row in table["rows"]:
+            pushed = stats.pushed.get(row[notes] or "")
+            if pushed is None or pushed[0] == desk.number or (row[notes], desk.number) in stats.seen:
+                continue
+            stats.seen.add((row[notes], desk.number))
+            acknowledged = pushed[1]
+            if acknowledged is None:  # here before its own desk had the answer: within the push
+                stats.early += 1
+                stats.propagation.append(0.0)
+            else:
+                stats.propagation.append(max(0.0, arrived - acknowledged))
+
+
+async def listen(desk: Desk, stats: Stats, until: float) -> None:
+    """The poke stream: pull as soon as the server says the clinic changed."""
+    assert desk.http is not None
+    while time.perf_counter() < until:
+        try:
+            timeout = httpx.Timeout(max(0.1, until - time.perf_counter()), connect=5.0)
+            async with desk.http.stream("GET", "/sync/events", timeout=timeout) as response:
+                async for line in response.aiter_lines():
+                    if line.startswith("event: poke"):
+                        await pull(desk, stats)
+                    if time.perf_counter() >= until:
+                        return
+        except (httpx.ReadTimeout, httpx.RemoteProtocolError):
+            continue
+        except httpx.HTTPError:
+            stats.error("events")
+            await asyncio.sleep(0.5)
+
+
+async def steady(desk: Desk, stats: Stats, interval: float, until: float, rng: random.Random) -> None:
+    await asyncio.sleep(rng.uniform(0, interval))  # desks are not in step
+    while time.perf_counter() < until:
+        cycle = time.perf_counter()
+        try:
+            await push(desk, stats)
+            await pull(desk, stats)
+        except httpx.HTTPError as error:
+            stats.error(type(error).__name__)
+        await asyncio.sleep(max(0.0, interval - (time.perf_counter() - cycle)))
+
+
+async def baseline(desk: Desk, stats: Stats, interval: float, until: float, rng: random.Random) -> None:
+    assert desk.http is not None
+    await asyncio.sleep(rng.uniform(0, interval))
+    while time.perf_counter() < until:
+        cycle = time.perf_counter()
+        for _ in range(2):  # as many requests as a push and a pull
+            started = time.perf_counter()
+            try:
+                response = await desk.http.get("/api/health")
+            except httpx.HTTPError as error:
+                stats.error(type(error).__name__)
+                continue
+            if response.status_code == 200:
+                stats.health.append(time.perf_counter() - started)
+            else:
+                stats.error(f"health {response.status_code}")
+        await asyncio.sleep(max(0.0, interval - (time.perf_counter() - cycle)))
+
+
+async def batched(desk: Desk, size: int, until: float, counted: list[int]) -> None:
+    while time.perf_counter() < until:
+        await push(desk, None, changes=size)
+        counted[0] += size
+
+
+async def run(args: argparse.Namespace, desks: list[Desk], url: str, server_pid: int) -> None:
+    rng = random.Random(args.seed)
+    limits = httpx.Limits(max_connections=4, max_keepalive_connections=2)
+    for desk in desks:
+        desk.http = httpx.AsyncClient(base_url=url, headers=desk.headers, timeout=30.0, limits=limits)
+    try:
+        # Each desk registers its own patient and catches up (not timed).
+        for start in range(0, len(desks), 25):
+            group = desks[start : start + 25]
+            await asyncio.gather(*(register(desk) for desk in group))
+        await asyncio.gather(*(pull(desk, None) for desk in desks))
+
+        stats = Stats()
+        load_before = os.getloadavg()
+        until = time.perf_counter() + args.baseline_seconds
+        await asyncio.gather(*(baseline(desk, stats, args.interval, until, rng) for desk in desks))
+        baseline_stats = stats
+
+        stats = Stats()
+        cpu_before, wall_before = cpu_seconds(server_pid), time.perf_counter()
+        until = time.perf_counter() + args.seconds
+        await asyncio.gather(
+            *(steady(desk, stats, args.interval, until, rng) for desk in desks),
+            *(listen(desk, stats, until + 1.0) for desk in desks),
+        )
+        steady_wall = time.perf_counter() - wall_before
+        server_cpu = cpu_seconds(server_pid) - cpu_before
+        load_after = os.getloadavg()
+
+        counted = [0]
+        started = time.perf_counter()
+        until = started + args.batch_seconds
+        await asyncio.gather(
+            *(batched(desk, args.batch, until, counted) for desk in desks[: args.batch_devices])
+        )
+        batch_rate = counted[0] / (time.perf_counter() - started)
+    finally:
+        for desk in desks:
+            if desk.http is not None:
+                await desk.http.aclose()
+
+    requests = len(stats.push) + len(stats.pull)
+    print(
+        f"desks {len(desks)} in {args.clinics} clinics, every {args.interval:g} s, {args.seconds:g} s steady"
+    )
+    print(f"  push         {percentiles(stats.push)}")
+    print(f"  pull         {percentiles(stats.pull)}")
+    print(
+        f"  propagation  {percentiles(stats.propagation)}  (target p99 < 250 ms; {stats.early} arrived before the push's answer)"
+    )
+    print(f"  baseline     {percentiles(baseline_stats.health)}  GET /api/health at the same rate")
+    if baseline_stats.health and stats.push and stats.pull:
+        floor = statistics.median(baseline_stats.health)
+        print(
+            f"  ratio to the baseline (p50): push {statistics.median(stats.push) / floor:.1f}x, "
+            f"pull {statistics.median(stats.pull) / floor:.1f}x"
+        )
+    print(
+        f"  server: {requests / steady_wall:,.0f} sync requests/s, {len(stats.push) / steady_wall:,.0f} mutations/s, "
+        f"CPU {server_cpu / steady_wall * 100:.0f} % of one core"
+    )
+    print(
+        f"  batched pushes: {batch_rate:,.0f} mutations/s ({args.batch_devices} desks, {args.batch} per request; target >= 1,000/s)"
+    )
+    print(
+        f"  answers {stats.answers}  errors {stats.errors or 'none'}  baseline errors {baseline_stats.errors or 'none'}"
+    )
+    print(
+        f"  machine load (1/5/15 min): before {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f}, "
+        f"after {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f} on {os.cpu_count()} cores"
+    )
+
+
+async def register(desk: Desk) -> None:
+    assert desk.http is not None
+    desk.patient_id = str(uuid.uuid4())
+    desk.n += 1
+    body = {
+        "mutations": [
+            {
+                "n": desk.n,
+                "intent": "register_patient",
+                "actor_staff_id": desk.staff_id,
+                "args": {
+                    "id": desk.patient_id,
+                    "first_name": "Steady",
+                    "last_name": f"Desk{desk.number}",
+                    "date_of_birth": "1990-01-01",
+                },
+                "touched": [["patients", desk.patient_id]],
+            }
+        ]
+    }
+    response = await desk.http.post("/sync/push", json=body)
+    answer = response.json()["answers"][0] if response.status_code == 200 else {"status": response.text}
+    if answer["status"] != "applied":
+        raise RuntimeError(f"desk {desk.number} could not register its patient: {answer}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--devices", type=int, default=300)
+    parser.add_argument("--clinics", type=int, default=150)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--interval", type=float, default=5.0)
+    parser.add_argument("--baseline-seconds", type=float, default=15.0)
+    parser.add_argument("--batch-seconds", type=float, default=10.0)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--batch-devices", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args(argv)
+    if args.clinics < 1 or args.devices < args.clinics:
+        parser.error("need at least one clinic and one desk per clinic")
+    admin_url = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    name = f"bench_steady_{os.getpid()}"
+    work = Path(tempfile.mkdtemp(prefix="bench-steady-"))
+    url = create_database(admin_url, name)
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        started = time.perf_counter()
+        desks, _schema = seed(url, args.clinics, args.devices)
+        print(
+            f"seeded {args.clinics} clinics and {len(desks)} desks in {time.perf_counter() - started:.1f} s"
+        )
+        port = _free_port()
+        server = start_server(url, port, work)
+        asyncio.run(run(args, desks, f"http://127.0.0.1:{port}", server.pid))
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(5)
+        drop_database(admin_url, name)
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
