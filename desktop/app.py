@@ -45,8 +45,10 @@ from desktop.startup import Opened, check_integrity, create_demo_clinic_in_child
 
 if TYPE_CHECKING:
     from common.qt.scanner import WedgeScanner
+    from desktop.enrollment.controller import EnrollmentFlow
     from desktop.main_window import MainWindow
     from desktop.scanning import ScanRouter
+    from desktop.sync_bridge import DeskSync
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +100,8 @@ class DesktopApp(QObject):
         self.window: MainWindow | None = None
         self.scanner: WedgeScanner | None = None  # made at the first sign-in
         self.scan_router: ScanRouter | None = None
+        self.enrollment: EnrollmentFlow | None = None  # connecting this PC to a clinic's server
+        self.sync: DeskSync | None = None  # the sync engine, once the clinic is open
         self.idle = IdleWatcher(
             60 * (config.idle_minutes or self.prefs.idle_minutes()),
             clock=config.idle_clock,
@@ -131,15 +135,31 @@ class DesktopApp(QObject):
 
     def _opened(self, opened: Opened) -> None:
         if opened.clinic_id is None:
-            self._show_first_run()
+            self._show_first_run(resume_enrollment=opened.enrolling)
         else:
             self._load_clinic(opened.clinic_id)
 
-    def _show_first_run(self) -> None:
-        self.first_run = FirstRunWindow(can_enroll=False)  # enrollment (code or QR) plugs in here
+    def _show_first_run(self, resume_enrollment: bool = False) -> None:
+        self.first_run = FirstRunWindow(can_enroll=self.config.settings.is_sqlite)
         self.first_run.sig_open_demo.connect(self.create_demo)
+        self.first_run.sig_enroll.connect(self.enroll)
         self._show(self.first_run)
         self._set_state("first_run")
+        if resume_enrollment:
+            self.enroll(resume=True)
+
+    def enroll(self, resume: bool = False) -> None:
+        """Connect this PC to a clinic's server (desktop/enrollment), then open that clinic."""
+        if self.first_run is None:
+            return
+        if self.enrollment is None:
+            from desktop.enrollment.controller import EnrollmentFlow
+
+            self.enrollment = EnrollmentFlow(
+                self.runner, self.config.settings.data_dir, self.first_run, parent=self
+            )
+            self.enrollment.sig_done.connect(self._load_clinic)
+        self.enrollment.open(resume=resume)
 
     def create_demo(self) -> None:
         window = self.first_run
@@ -180,6 +200,10 @@ class DesktopApp(QObject):
         self.login.reset()
         self._set_state("login")
         _prefetch_desk_modules()
+        if self.sync is None:
+            from desktop.sync_bridge import start_sync
+
+            self.sync = start_sync(self.runner, self.config.settings.data_dir, parent=self)
 
     # -- signing in and out -------------------------------------------------------------------
 
@@ -317,6 +341,10 @@ class DesktopApp(QObject):
 
     def shutdown(self) -> None:
         self.idle.stop()
+        if self.enrollment is not None:
+            self.enrollment.shutdown()
+        if self.sync is not None:
+            self.sync.stop()
         if hasattr(self, "integrity"):
             self.integrity.wait(timeout=30)
         if self.scanner is not None:

@@ -99,8 +99,8 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
 
         self._shortcuts: list[QShortcut] = []
-        self._add_shortcut("Ctrl+F", self.find_patient)
-        self._add_shortcut("Ctrl+N", self.new_booking)
+        self._add_shortcut("Ctrl+F", self.find_here)
+        self._add_shortcut("Ctrl+N", self.new_here)
         self._add_shortcut("F5", self.refresh_current)
         self._add_shortcut("Ctrl+R", self.refresh_current)
         self._add_shortcut("Ctrl+L", self.sig_lock_requested.emit)
@@ -160,6 +160,18 @@ class MainWindow(QMainWindow):
     def current_key(self) -> str | None:
         screen = self.current_screen()
         return next((key for key, value in self.screens.items() if value is screen), None)
+
+    def find_here(self) -> None:
+        """Ctrl+F: the current screen's own search when it has one, else the patient search."""
+        current = self.current_screen()
+        if self.locked or current is None or not current.focus_search():
+            self.find_patient()
+
+    def new_here(self) -> None:
+        """Ctrl+N: the current screen's own "new" action when it has one, else a new booking."""
+        current = self.current_screen()
+        if self.locked or current is None or not current.new_item():
+            self.new_booking()
 
     def find_patient(self) -> None:
         if self.locked:

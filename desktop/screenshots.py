@@ -106,11 +106,18 @@ def _one_language(settings: Settings, clock: FrozenClock, locale: str, folder: P
         _sign_in(app, ADMIN)
         window = app.window
         assert window is not None
-        for key in ("today", "calendar", "patients", "check_in", "payments"):
+        for key in ("today", "calendar", "patients", "check_in", "payments", "catalog", "inventory"):
             window.go(key)
             shoot(key.replace("_", "-"), window)
         _patient_page(app)
         shoot("patient", window)
+        _showcase(app, "reports")
+        shoot("reports", window)
+        for key in ("chat", "staff"):
+            _showcase(app, key)
+            shoot(key, window)
+        _showcase(app, "settings")
+        shoot("settings", window)
         window.go("calendar")
         calendar = window.screens["calendar"]
         calendar.new_item()
@@ -172,6 +179,17 @@ def _treatment_ready(app: DesktopApp) -> None:
     assert window is not None
     screen = window.screens.get("treatments")
     preparer = getattr(screen, "prepare_showcase", None)
+    if callable(preparer):
+        preparer()
+    settle(app)
+
+
+def _showcase(app: DesktopApp, key: str) -> None:
+    """Open screen `key` and let it show its best side (`prepare_showcase`, when it has one)."""
+    window = app.window
+    assert window is not None
+    window.go(key)
+    preparer = getattr(window.screens.get(key), "prepare_showcase", None)
     if callable(preparer):
         preparer()
     settle(app)

@@ -32,6 +32,7 @@ from sync_server.jobs import JobScheduler
 from sync_server.licensing.endpoints import router as licensing_router
 from sync_server.patients.endpoints import router as patients_router
 from sync_server.payments.endpoints import router as payments_router
+from sync_server.registration.endpoints import router as registration_router
 from sync_server.runtime import Server
 from sync_server.staff.endpoints import router as staff_router
 from sync_server.sync.endpoints import router as sync_router
@@ -53,6 +54,7 @@ FEATURE_ROUTERS = (
     staff_router,
     payments_router,
     sync_router,
+    registration_router,
 )
 
 

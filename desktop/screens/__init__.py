@@ -54,6 +54,48 @@ def _payments(desk: Desk) -> Screen:
     return PaymentsScreen(desk)
 
 
+def _reports(desk: Desk) -> Screen:
+    from desktop.screens.reports.screen import ReportsScreen
+
+    return ReportsScreen(desk)
+
+
+def _conflicts(desk: Desk) -> Screen:
+    from desktop.screens.conflicts.screen import ConflictsScreen
+
+    return ConflictsScreen(desk)
+
+
+def _catalog(desk: Desk) -> Screen:
+    from desktop.screens.catalog.screen import CatalogScreen
+
+    return CatalogScreen(desk)
+
+
+def _inventory(desk: Desk) -> Screen:
+    from desktop.screens.inventory.screen import InventoryScreen
+
+    return InventoryScreen(desk)
+
+
+def _settings(desk: Desk) -> Screen:
+    from desktop.screens.settings.screen import SettingsScreen
+
+    return SettingsScreen(desk)
+
+
+def _chat(desk: Desk) -> Screen:
+    from desktop.screens.chat.screen import ChatScreen
+
+    return ChatScreen(desk)
+
+
+def _staff(desk: Desk) -> Screen:
+    from desktop.screens.staff.screen import StaffScreen
+
+    return StaffScreen(desk)
+
+
 def _placeholder(title: str, icon_name: str, desk: Desk) -> Screen:
     from desktop.screens.placeholder import PlaceholderScreen
 
@@ -75,12 +117,13 @@ def build_registry() -> ScreenRegistry:
         ScreenSpec("check_in", N_("Check-in"), "check_in", _check_in, P.APPOINTMENT_CHECK_IN),
         ScreenSpec("treatments", N_("Treatments"), "treatment", _treatments, P.TREATMENT_READ),
         ScreenSpec("payments", N_("Payments"), "payment", _payments, P.PAYMENT_READ),
-        placeholder("catalog", N_("Catalog"), "catalog", P.CATALOG_READ),
-        placeholder("inventory", N_("Inventory"), "inventory", P.INVENTORY_READ),
-        placeholder("chat", N_("Chat"), "chat", P.CHAT_READ),
-        placeholder("staff", N_("Staff"), "staff", P.STAFF_MANAGE),
-        placeholder("settings", N_("Settings"), "settings", None),
-        placeholder("reports", N_("Reports"), "reports", P.REPORT_VIEW),
+        ScreenSpec("catalog", N_("Catalog"), "catalog", _catalog, P.CATALOG_READ),
+        ScreenSpec("inventory", N_("Inventory"), "inventory", _inventory, P.INVENTORY_READ),
+        ScreenSpec("chat", N_("Chat"), "chat", _chat, P.CHAT_READ),
+        ScreenSpec("staff", N_("Staff"), "staff", _staff, P.STAFF_MANAGE),
+        ScreenSpec("settings", N_("Settings"), "settings", _settings),
+        ScreenSpec("reports", N_("Reports"), "reports", _reports, P.REPORT_VIEW),
+        ScreenSpec("conflicts", N_("Sync conflicts"), "alert", _conflicts, P.APPOINTMENT_MANAGE),
     ):
         registry.register(spec)
     return registry

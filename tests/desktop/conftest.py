@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import select
 
@@ -159,3 +160,13 @@ def desk(qtbot, demo_template: tuple[Path, uuid.UUID], tmp_path: Path) -> Iterat
         app.login.close()
     app.shutdown()
     language().set_locale("en")
+    _delete_top_level_widgets()
+
+
+def _delete_top_level_widgets() -> None:
+    """Free every window a test left: a closed window stays alive (and is restyled by each new
+    app's palette, making every later test slower) until it is deleted."""
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
