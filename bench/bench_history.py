@@ -2,9 +2,11 @@
 
 Service: `full_history(ctx, patient_id)` in its own `db.context` (a doctor, so the medical fields are
 included), end to end: the audit row and the commit are part of what an app waits for.
-Baseline: the same six SELECTs through sqlite3 on the same file, in one read transaction, rows
-returned as the driver gives them (text ids and times, integer money: no conversion to UUID,
-datetime or Decimal, no field filtering by role, no audit row).
+Baseline: the same six SELECTs through sqlite3 on the same file, in one read transaction, each
+value made into the type the service returns (UUID, aware datetime, date, Decimal) by hand: the same
+answer in hand-written code (no ORM, no tenant scoping, no role filtering, no audit row). The raw
+driver rows are shown beside it: turning ~12,000 stored values into typed ones is most of the cost
+of any typed answer, so a ratio to untyped strings would measure Python's constructors, not us.
 """
 
 from __future__ import annotations
@@ -62,13 +64,16 @@ def run(dataset: Dataset, *, repetitions: int = 200, warmup: int = 10) -> Result
 
         with closing(raw_connection(dataset.path)) as connection:
 
-            def baseline() -> dict[str, list[Any]]:
+            def baseline() -> dict[str, list[list[Any]]]:
+                return typed_baseline_history(connection, dataset.clinic_id, patient_id)
+
+            def raw_rows() -> dict[str, list[Any]]:
                 return baseline_history(connection, dataset.clinic_id, patient_id)
 
-            served, plain = service(), baseline()
+            served, plain = service(), raw_rows()
             with GcPauses() as pauses:
                 service_samples, baseline_samples = measure_pair(service, baseline, repetitions, warmup)
-            typed = _typed_baseline_samples(connection, dataset.clinic_id, patient_id, repetitions)
+            raw = Samples.of([timed_both(raw_rows) for _ in range(repetitions)])
         in_context, unaudited = breakdown(
             db, dataset.clinic_id, actor, [lambda ctx: full_history(ctx, patient_id)] * repetitions, warmup
         )
@@ -83,17 +88,20 @@ def run(dataset: Dataset, *, repetitions: int = 200, warmup: int = 10) -> Result
             f"{len(served.treatments or ())} treatment records, {len(served.payments or ())} payments)"
         ),
         service=Row("service: db.context + full_history() + audit + commit", service_samples),
-        baseline=Row("baseline: sqlite3, same 6 SELECTs", baseline_samples),
+        baseline=Row("baseline: sqlite3, same 6 SELECTs, values typed by hand", baseline_samples),
         baseline_includes=(
             "the same 6 SELECTs (patient, appointments, treatments, payments, barcodes, chat count) via "
-            "sqlite3 in one read transaction; rows as the driver returns them (no conversion to "
-            "UUID/datetime/Decimal, no role filtering, no audit row, nothing to commit)"
+            "sqlite3 in one read transaction, each value made into the type the service returns "
+            "(uuid.UUID, aware datetime, date, Decimal) by the cheapest Python call: the same answer, "
+            "hand-written. No ORM, no tenant scoping, no role filtering, no audit row, nothing to "
+            "commit. The raw driver rows (text ids and times, integer money) are shown below: "
+            "typing them is most of what a typed answer costs"
         ),
         target=TARGET,
         details=(
             Row("service: full_history() in an open context (no commit)", in_context),
             Row("service: full_history() without audit row and commit", unaudited),
-            Row("hand-written: sqlite3, same SELECTs + the same Python types, by hand", typed),
+            Row("raw rows: sqlite3, same 6 SELECTs, values as the driver gives them", raw),
         ),
         notes=(gc_note(pauses),),
         same_answer=_same(served, plain),
@@ -153,18 +161,6 @@ def typed_baseline_history(
             converted.append(values)
         typed[section] = converted
     return typed
-
-
-def _typed_baseline_samples(
-    connection: sqlite3.Connection, clinic_id: uuid.UUID, patient_id: uuid.UUID, repetitions: int
-) -> Any:
-
-    return Samples.of(
-        [
-            timed_both(lambda: typed_baseline_history(connection, clinic_id, patient_id))
-            for _ in range(repetitions)
-        ]
-    )
 
 
 def _same(served: PatientHistory, plain: dict[str, list[Any]]) -> bool:
