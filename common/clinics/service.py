@@ -21,6 +21,7 @@ from common.ids import new_id
 from common.licensing.tiers import limits_for
 from common.notifications.models import Channel, NotificationKind, NotificationPreference, RecipientKind
 from common.printing.models import PrintSettings
+from common.registration import service as registration
 from common.staff.models import Role, StaffUser
 from common.staff.passwords import hash_password
 from common.staff.totp import new_secret
@@ -69,6 +70,8 @@ def create_clinic(session: ClinicSession, spec: NewClinic, admin: NewAdmin | Non
     session.add(clinic)
     session.add(ClinicSequence(clinic_id=clinic.id, change_seq=0))
     session.flush()
+    # The poster's signing key is the server's: desks receive it by pull and never make one.
+    session.add(registration.first_key(clinic.id))
     if admin is not None:
         session.add(
             StaffUser(

@@ -29,3 +29,12 @@ class RegistrationBaseUrlInvalid(ValidationFailed):
         "The server address must start with https:// (or http:// for a server on this computer), "
         "for example https://clinic.example.com."
     )
+
+
+class RegistrationKeyNotSynced(DomainError):
+    """A desk enrolled with a server has no current key: the server makes keys, the desk only
+    receives them (a key made here would be unknown to the server, its poster's link dead)."""
+
+    code = "registration_key_not_synced"
+    http_status = 409
+    message = N_("The poster's link comes from the clinic's server: sync this PC first, then print again.")

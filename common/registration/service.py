@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from common.access.permissions import Permission
 from common.context import ServiceContext
@@ -17,10 +17,12 @@ from common.inventory.stock import acting_staff_id
 from common.registration import tokens
 from common.registration.errors import (
     RegistrationBaseUrlInvalid,
+    RegistrationKeyNotSynced,
     RegistrationLinkInvalid,
     RegistrationLinkRetired,
 )
 from common.registration.models import RegistrationKey
+from common.sync import state
 
 # The server serves the registration form at this path, followed by the token.
 REGISTRATION_PATH: Final = "/register/"
@@ -44,17 +46,26 @@ class RegistrationClaim:
 
 
 def registration_link(ctx: ServiceContext, base_url: str) -> RegistrationLink:
-    """The clinic's current signed link (its first key is made on first use)."""
+    """The clinic's current signed link. A replica enrolled with a server signs only with a key
+    the server made (it arrives by pull); elsewhere the first key is made on first use."""
     ctx.authorize(Permission.REGISTRATION_MANAGE, entity_type=ENTITY)
     base = _base(base_url)
-    key = _current_key(ctx) or _new_key(ctx, 1)
+    key = _current_key(ctx)
+    if key is None:
+        if follows_a_server(ctx):
+            raise RegistrationKeyNotSynced()
+        key = _new_key(ctx, _newest_version(ctx) + 1)
     token = tokens.sign(key.secret, ctx.clinic_id, key.key_version)
     return RegistrationLink(f"{base}{REGISTRATION_PATH}{token}", token, key.key_version)
 
 
-def rotate_registration_key(ctx: ServiceContext) -> int:
+def rotate_registration_key(ctx: ServiceContext) -> int | None:
     """Retire the signing key and make the next one: every poster printed before stops working.
-    Returns the new key's version."""
+    Returns the new key's version.
+
+    On a replica enrolled with a server (the `rotate_registration_key` intent's local run) the key
+    is only retired, so the desk stops printing the old link at once; the server makes the next
+    key and the desk receives it by pull (None is returned)."""
     ctx.authorize(Permission.REGISTRATION_MANAGE, entity_type=ENTITY)
     now = ctx.now()
     newest = 0
@@ -63,7 +74,24 @@ def rotate_registration_key(ctx: ServiceContext) -> int:
         if key.retired_at is None:
             key.retired_at = now
             ctx.audit("registration.key_retire", ENTITY, key.id, changed_fields=["retired_at"])
+    if follows_a_server(ctx):
+        return None
     return _new_key(ctx, newest + 1).key_version
+
+
+def first_key(clinic_id: uuid.UUID) -> RegistrationKey:
+    """A new clinic's first signing key (made with the clinic, in its system session)."""
+    return RegistrationKey(
+        clinic_id=clinic_id, key_version=1, secret=secrets.token_bytes(32), retired_at=None, created_by=None
+    )
+
+
+def follows_a_server(ctx: ServiceContext) -> bool:
+    """Whether this database is a device's replica enrolled with a clinic server (its sync state
+    names the clinic). The server's own database (PostgreSQL, or SQLite in tests) is not."""
+    if ctx.session.get_bind().dialect.name != "sqlite":
+        return False
+    return state.get(ctx.session, state.CLINIC_ID) is not None
 
 
 def verify_registration_token(db: Database, token: str) -> RegistrationClaim:
@@ -97,6 +125,10 @@ def _current_key(ctx: ServiceContext) -> RegistrationKey | None:
         .order_by(RegistrationKey.key_version.desc())
         .limit(1)
     ).first()
+
+
+def _newest_version(ctx: ServiceContext) -> int:
+    return ctx.session.scalar(select(func.max(RegistrationKey.key_version))) or 0
 
 
 def _new_key(ctx: ServiceContext, version: int) -> RegistrationKey:

@@ -562,6 +562,7 @@ from common.sync.intent_sets import barcodes_extra as _barcodes_extra  # noqa: E
 from common.sync.intent_sets import catalog as _catalog_intents  # noqa: E402, F401 (registers them)
 from common.sync.intent_sets import chat as _chat_intents  # noqa: E402, F401 (registers them)
 from common.sync.intent_sets import patients_extra as _patients_extra  # noqa: E402, F401 (registers them)
+from common.sync.intent_sets import registration as _registration_intents  # noqa: E402, F401 (registers them)
 from common.sync.intent_sets import scheduling_extra as _scheduling_extra  # noqa: E402, F401 (registers them)
 from common.sync.intent_sets import settings as _settings_intents  # noqa: E402, F401 (registers them)
 from common.sync.intent_sets import staff as _staff_intents  # noqa: E402, F401 (registers them)

@@ -28,7 +28,11 @@ from common.sync.tables import CLINICS, SERVER_ONLY_COLUMNS, SyncedTable, synced
 # The kiosk's scope is the check-in feature's decision (common/checkin/replica.py: KIOSK_SCOPE says
 # column by column what a kiosk keeps; every other column is blanked). This module decides which
 # rows: today's and tomorrow's appointments and what they point to.
-KIOSK_TABLES: Final = tuple(name for name in KIOSK_SCOPE if name != "clinic_sequences")
+# Never on a kiosk whatever its scope says: the poster's signing keys (a kiosk prints no posters).
+KIOSK_NEVER: Final = frozenset({"registration_keys"})
+KIOSK_TABLES: Final = tuple(
+    name for name in KIOSK_SCOPE if name != "clinic_sequences" and name not in KIOSK_NEVER
+)
 
 
 def project(described: SyncedTable, row: Sequence[Any], kiosk: bool) -> list[Any]:
