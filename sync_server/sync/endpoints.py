@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from common.database import Database
 from common.errors import DomainError
@@ -168,6 +169,7 @@ async def pull(
         with database.session(device.clinic_id) as session, session.begin():
             plan = note_pull(session, device, cursor, now)
         with database.session(device.clinic_id) as session, session.begin():
+            _one_snapshot(session)
             found = pull_page(
                 session,
                 device,
@@ -185,6 +187,16 @@ async def pull(
         return _json(await run_in_threadpool(page))  # type: ignore[return-value]
     except BadCursor:
         raise CursorInvalid() from None
+
+
+def _one_snapshot(session: Session) -> None:
+    """Read the whole page from one snapshot. A page takes several statements (the committed
+    high-water mark, the candidate keys, each table's rows); under PostgreSQL's default READ
+    COMMITTED each sees the commits made since the one before, so a row re-stamped with a newer
+    change number between two of them fell out of the page's window, and the checksums disagreed.
+    SQLite's read transaction is already a snapshot."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 @router.post("/audit", response_model=AuditUploadAnswer)

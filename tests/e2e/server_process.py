@@ -20,7 +20,12 @@ def main(argv: list[str]) -> int:
     from sync_server.config import load_server_settings
 
     settings = load_server_settings(
-        {"CLINIC_DATA_DIR": str(data_dir), "DATABASE_URL": url, "CLINIC_JWT_SECRET": "e2e-secret-" + "x" * 40}
+        {
+            "CLINIC_DATA_DIR": str(data_dir),
+            "DATABASE_URL": url,
+            "CLINIC_JWT_SECRET": "e2e-secret-" + "x" * 40,
+            "CLINIC_RUN_JOBS": "0",  # tests run jobs when they mean to
+        }
     )
     engine = create_database_engine(url)
     app = _app(settings, engine, SYSTEM_CLOCK)

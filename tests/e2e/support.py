@@ -51,6 +51,9 @@ class LiveServer:
                 "CLINIC_DATA_DIR": str(data_dir),
                 "DATABASE_URL": engine.url.render_as_string(hide_password=False),
                 "CLINIC_JWT_SECRET": "e2e-secret-" + "x" * 40,
+                # Scheduled jobs stay off: tests run a job when they mean to, and a live server's
+                # round must not hold a job's advisory lock while tests/sync_server/test_jobs runs.
+                "CLINIC_RUN_JOBS": "0",
             }
         )
         self.app = _app(settings, engine, clock)
