@@ -45,6 +45,8 @@ from desktop.startup import Opened, check_integrity, create_demo_clinic_in_child
 
 if TYPE_CHECKING:
     from common.qt.scanner import WedgeScanner
+    from common.qt.serial_scanner import SerialScanner
+    from common.vision.frames import FrameSource
     from desktop.enrollment.controller import EnrollmentFlow
     from desktop.main_window import MainWindow
     from desktop.scanning import ScanRouter
@@ -100,6 +102,8 @@ class DesktopApp(QObject):
         self.window: MainWindow | None = None
         self.scanner: WedgeScanner | None = None  # made at the first sign-in
         self.scan_router: ScanRouter | None = None
+        self.serial_scanner: SerialScanner | None = None  # when desktop.ini names its port
+        self.camera_source: Callable[[], FrameSource] | None = None  # None: desktop.ini's webcam
         self.enrollment: EnrollmentFlow | None = None  # connecting this PC to a clinic's server
         self.sync: DeskSync | None = None  # the sync engine, once the clinic is open
         self.idle = IdleWatcher(
@@ -236,7 +240,7 @@ class DesktopApp(QObject):
 
     def _signed_in(self, session: StaffSession, email: str) -> None:
         from desktop.main_window import MainWindow
-        from desktop.scanning import ScanRouter, make_scanner
+        from desktop.scanning import ScanRouter, make_scanner, make_serial_scanner
 
         assert self.desk is not None
         self.prefs.set_last_email(email)
@@ -255,12 +259,26 @@ class DesktopApp(QObject):
             self.scanner = make_scanner(self)
         if self.scanner is not None:
             self.scanner.sig_scanned.connect(self.scan_router.handle)
+        if self.serial_scanner is None:
+            self.serial_scanner = make_serial_scanner(self.prefs, self._status_message, parent=self)
+        if self.serial_scanner is not None:
+            self.serial_scanner.sig_scanned.connect(self.scan_router.handle_serial)
+        self.window.sig_scan_with_camera.connect(self.scan_with_camera)
         self.desk.sig_scan_typed.connect(self.scan_router.handle)
         self._show(self.window, main=True)
         if self.login is not None:
             self.login.hide()
         self.idle.start()
         self._set_state("desk")
+
+    def scan_with_camera(self) -> None:
+        """The camera dialog (desktop/camera_scan.py); what it reads is routed as a wedge scan."""
+        from desktop.camera_scan import CameraScanDialog, webcam
+
+        if self.window is None or self.scan_router is None:
+            return
+        source = self.camera_source or webcam(self.prefs.camera_index())
+        CameraScanDialog(self.scan_router, source, parent=self.window).open()
 
     def _status_message(self, text: str) -> None:
         if self.window is not None:
@@ -274,6 +292,8 @@ class DesktopApp(QObject):
         if self.scan_router is not None:
             if self.scanner is not None:
                 self.scanner.sig_scanned.disconnect(self.scan_router.handle)
+            if self.serial_scanner is not None:
+                self.serial_scanner.sig_scanned.disconnect(self.scan_router.handle_serial)
             self.desk.sig_scan_typed.disconnect(self.scan_router.handle)
         self.scan_router = None
         self.desk.set_session(None)
@@ -349,6 +369,8 @@ class DesktopApp(QObject):
             self.integrity.wait(timeout=30)
         if self.scanner is not None:
             self.scanner.uninstall()
+        if self.serial_scanner is not None:
+            self.serial_scanner.stop()
         self.runner.shutdown()
         self.engine.dispose()
         self.prefs.sync()
@@ -423,6 +445,7 @@ DESK_MODULES: Final = (
     "desktop.screens.today",
     "desktop.screens.calendar.screen",
     "desktop.screens.patients.screen",
+    "desktop.camera_scan",  # OpenCV: a fifth of a second to load, not on the first Ctrl+Shift+S
 )
 
 

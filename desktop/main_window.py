@@ -37,6 +37,7 @@ class MainWindow(QMainWindow):
     sig_lock_requested = Signal()
     sig_sign_out_requested = Signal()
     sig_closing = Signal()
+    sig_scan_with_camera = Signal()
 
     def __init__(self, desk: Desk, registry: ScreenRegistry) -> None:
         super().__init__()
@@ -61,6 +62,8 @@ class MainWindow(QMainWindow):
         for locale, name in language_choices():
             self.language_picker.addItem(name, locale)
         self.language_picker.currentIndexChanged.connect(self._language_picked)
+        self.camera_button = button(icon_name="scan", flat=True, on_click=self.scan_with_camera)
+        self.camera_button.setObjectName("scan_camera_button")
         self.lock_button = button(icon_name="lock", on_click=self.sig_lock_requested.emit)
         self.lock_button.setObjectName("lock_button")
         self.sign_out_button = button(
@@ -77,6 +80,7 @@ class MainWindow(QMainWindow):
         panel_layout.addWidget(self.brand)
         panel_layout.addWidget(self.nav, 1)
         panel_layout.addWidget(self.user_line)
+        panel_layout.addWidget(self.camera_button)
         panel_layout.addWidget(self.language_picker)
         panel_layout.addWidget(self.lock_button)
         panel_layout.addWidget(self.sign_out_button)
@@ -104,6 +108,7 @@ class MainWindow(QMainWindow):
         self._add_shortcut("F5", self.refresh_current)
         self._add_shortcut("Ctrl+R", self.refresh_current)
         self._add_shortcut("Ctrl+L", self.sig_lock_requested.emit)
+        self._add_shortcut("Ctrl+Shift+S", self.scan_with_camera)
         for number in range(1, 10):
             self._add_shortcut(f"Ctrl+{number}", partial(self.go_to_number, number))
 
@@ -189,6 +194,11 @@ class MainWindow(QMainWindow):
         if screen is not None:
             screen.new_item()
 
+    def scan_with_camera(self) -> None:
+        """Ctrl+Shift+S: read a code with this PC's webcam (desktop/camera_scan.py)."""
+        if not self.locked:
+            self.sig_scan_with_camera.emit()
+
     def refresh_current(self) -> None:
         screen = self.current_screen()
         if screen is not None and not self.locked:
@@ -231,6 +241,8 @@ class MainWindow(QMainWindow):
         self.language_picker.setToolTip(_("Language"))
         self.lock_button.setText(_("Lock"))
         self.lock_button.setToolTip(_("Lock the desk (Ctrl+L)"))
+        self.camera_button.setText(_("Scan with camera"))
+        self.camera_button.setToolTip(_("Read a card or label with this PC's camera (Ctrl+Shift+S)"))
         self.sign_out_button.setText(_("Sign out"))
         self._update_user_line()
 

@@ -8,6 +8,7 @@ from typing import Final
 from PySide6.QtCore import QSettings
 
 from common.i18n import SUPPORTED_LOCALES, normalize_locale
+from common.scanners.config import SerialConfig, parse_baud, parse_terminator
 
 DEFAULT_IDLE_MINUTES: Final = 10
 MIN_IDLE_MINUTES: Final = 1
@@ -41,6 +42,32 @@ class Preferences:
 
     def set_last_email(self, email: str) -> None:
         self._settings.setValue("desk/last_email", email)
+
+    def serial_scanner(self) -> SerialConfig | None:
+        """The serial barcode scanner, if this PC has one: desktop.ini's [scanner] serial_port
+        (/dev/ttyACM0, COM3), baud (9600) and terminator (CRLF, TAB, ETX or NONE).
+        Raises ConfigError for a setting that cannot be used."""
+        port = str(self._settings.value("scanner/serial_port", "")).strip()
+        if not port:
+            return None
+        baud = parse_baud(str(self._settings.value("scanner/baud", "")))
+        terminator = parse_terminator(str(self._settings.value("scanner/terminator", "")))
+        return SerialConfig(port, baud, terminator)
+
+    def set_serial_scanner(self, port: str, baud: int = 9600, terminator: str = "CRLF") -> None:
+        self._settings.setValue("scanner/serial_port", port)
+        self._settings.setValue("scanner/baud", baud)
+        self._settings.setValue("scanner/terminator", terminator)
+
+    def camera_index(self) -> int:
+        """Which webcam "Scan with camera" opens: desktop.ini's [scanner] camera (0: the first)."""
+        try:
+            return max(0, int(str(self._settings.value("scanner/camera", 0))))
+        except ValueError:
+            return 0
+
+    def set_camera_index(self, index: int) -> None:
+        self._settings.setValue("scanner/camera", index)
 
     def sync(self) -> None:
         self._settings.sync()

@@ -126,6 +126,10 @@ def _one_language(settings: Settings, clock: FrozenClock, locale: str, folder: P
         if dialog is not None:
             shoot("booking", dialog)
             dialog.close()
+        camera = _camera_dialog(app)
+        if camera is not None:
+            shoot("scan-with-camera", camera)
+            camera.close()
         app.lock()
         shoot("locked", window)
         app.sign_out()
@@ -172,6 +176,23 @@ def _patient_page(app: DesktopApp) -> None:
     if showcase is not None:
         desk.navigate("patients", query=SHOWCASE_QUERY, patient_id=showcase.id)
     settle(app)
+
+
+def _camera_dialog(app: DesktopApp) -> QWidget | None:
+    """Scan with camera, a phone showing a code held up to it (the code shown, not looked up)."""
+    from common.vision.frames import IterableSource
+    from common.vision.synthetic import Shot, phone_frame
+    from desktop.camera_scan import CameraScanDialog
+
+    frame = phone_frame("CQ1-SHOWCASE", Shot(width=960, height=600, angle=-6.0, noise_sigma=0))
+    app.camera_source = lambda: IterableSource([frame], loop=True, fps=15)
+    app.scan_with_camera()
+    dialog = QApplication.activeModalWidget()
+    if not isinstance(dialog, CameraScanDialog):
+        return None
+    dialog.feed.set_reporting(False)
+    wait_until(lambda: dialog.preview.pixmap() is not None and not dialog.preview.pixmap().isNull(), 5.0)
+    return dialog
 
 
 def _treatment_ready(app: DesktopApp) -> None:

@@ -149,7 +149,8 @@ class CameraFeed(QObject):
                 source.close()
                 return
             self._pipeline = pipeline
-        pipeline.start()
+            # Started under the lock: a stop() now waits for it, never joins threads not yet started.
+            pipeline.start()
 
     def _on_frame(self, frame: Frame) -> None:
         now = time.monotonic()

@@ -132,10 +132,10 @@ def photograph(frame: Frame, shot: Shot) -> Frame:
     if shot.blur_sigma > 0:
         image = np.asarray(cv2.GaussianBlur(image, (0, 0), sigmaX=shot.blur_sigma), np.uint8)
     if shot.noise_sigma > 0:
-        cv2.setRNGSeed(shot.seed + 1)
-        noise = np.empty(image.shape, np.int16)
-        cv2.randn(noise, np.array([0.0]), np.array([shot.noise_sigma]))
-        image = np.clip(image.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+        # numpy's generator, not cv2.randn: OpenCV 5 reads a one-value mean and sigma as the
+        # first channel's only, and the other channels of a colour frame saturated to 255.
+        noise = np.random.default_rng(shot.seed + 1).normal(0.0, shot.noise_sigma, image.shape)
+        image = np.clip(image.astype(np.int16) + np.rint(noise).astype(np.int16), 0, 255).astype(np.uint8)
     result = np.asarray(image, dtype=np.uint8)
     if shot.jpeg_quality is not None:
         result = jpeg(result, shot.jpeg_quality)
