@@ -3,6 +3,7 @@
 
     python -m bench.bench_sync_steady [--devices 300] [--clinics 150] [--seconds 60] [--interval 5]
                                       [--baseline-seconds 15] [--batch-seconds 10] [--batch 100]
+    python -m bench.bench_sync_steady --push-batch 500 [--kinds mixed,use_stock,...]
 
 A fresh PostgreSQL database (TEST_DATABASE_URL's server) gets `--clinics` clinics, each with a
 receptionist and `--devices / --clinics` enrolled front desks; a real server (uvicorn, one process,
@@ -19,6 +20,11 @@ one HTTP connection each, like a desk) and, after each registers its own patient
 Printed: p50/p95/p99 of push, pull and propagation, the baseline's, their ratio, the server's
 throughput and CPU share, and the machine's load. Targets (issue 3): propagation p99 < 250 ms,
 batched pushes >= 1,000 mutations/s. Every loop is bounded in time; only 127.0.0.1 is contacted.
+
+`--push-batch N` measures the push handler alone (no HTTP), in this process: one clinic, one
+desk per workload, a push of N mutations of each `--kinds` workload as a desk would send them
+(`mixed`: stock use, check-in, patient update and booking in turn; or one intent throughout),
+then the mixed push sent again (every answer a duplicate).
 """
 
 from __future__ import annotations
@@ -65,6 +71,8 @@ class Desk:
     staff_id: str
     patient_id: str = ""
     n: int = 0
+    version: int = 1  # the patient's version as the desk knows it (its edits are the only ones)
+    note: str | None = None
     cursor: str = ""
     http: httpx.AsyncClient | None = None
     pull_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -192,10 +200,17 @@ async def push(desk: Desk, stats: Stats | None, changes: int = 1) -> None:
                 "n": desk.n,
                 "intent": "update_patient",
                 "actor_staff_id": desk.staff_id,
-                "args": {"patient_id": desk.patient_id, "changes": {"notes": note}},
+                # as a desk sends it: what the edit started from (the intent's `prepare`)
+                "args": {
+                    "patient_id": desk.patient_id,
+                    "changes": {"notes": note},
+                    "base_version": desk.version,
+                    "base_values": {"notes": desk.note},
+                },
                 "touched": [["patients", desk.patient_id]],
             }
         )
+        desk.version, desk.note = desk.version + 1, note
     if stats is not None:
         for note in notes:
             stats.pushed[note] = (desk.number, None)
@@ -408,6 +423,126 @@ async def register(desk: Desk) -> None:
         raise RuntimeError(f"desk {desk.number} could not register its patient: {answer}")
 
 
+# ---- the push handler alone ----------------------------------------------------------------------
+
+KINDS = ("mixed", "use_stock", "check_in", "update_patient", "book_appointment")
+
+
+def push_batches(url: str, size: int, kinds: list[str]) -> None:
+    """Time `apply_push` for one `size`-mutation push of each workload, in this process."""
+    from datetime import timedelta
+
+    import sync_server.sync.endpoints  # noqa: F401 - the poke hooks, as in the server
+    from common.clock import FrozenClock
+    from common.inventory import service as inventory
+    from common.sync.protocol import PushRequest
+    from sync_server.sync.devices import DeviceIdentity
+    from sync_server.sync.push import apply_push
+    from tests.common.commerce_support import make_item
+    from tests.common.scheduling_fixtures import SchedulingWorld, wall
+    from tests.conftest import make_clinic
+
+    engine = create_database_engine(url)
+    upgrade(engine)
+    clock = FrozenClock(wall(0, "08:00"))  # a Monday morning: today's appointments can check in
+    db = Database(engine, clock=clock, chain_id="server")
+    world = make_clinic(db, "!", tier=LicenseTier.XL)
+    patients = 50
+    sched = SchedulingWorld.build(world, clock, patients=patients)
+    item = make_item(world)
+    with world.ctx("admin") as ctx:
+        inventory.receive_stock(ctx, item, 1_000_000)
+    check_ins = sum(size if kind == "check_in" else size // 4 + 1 for kind in kinds)
+    today = [
+        sched.insert_appointment(
+            wall(0, "09:00") + timedelta(minutes=index // 2),
+            minutes=1,
+            patient=index % patients,
+            doctor=("doctor", "doctor2")[index % 2],
+        )
+        for index in range(check_ins)
+    ]
+    doctors = [str(sched.doctor), str(sched.doctor2)]
+    slots = (
+        (wall(day, "09:00") + timedelta(minutes=15 * (number // 2) + (60 if number >= 24 else 0)), doctor)
+        for week in range(8)
+        for day in range(7 * week + 1, 7 * week + 5)  # Tuesday to Friday
+        for number, doctor in enumerate(doctors * 32)  # 09:00-12:00 and 13:00-18:00, both doctors
+    )
+    versions = {patient: 1 for patient in sched.patients}
+    notes: dict[uuid.UUID, str | None] = {patient: None for patient in sched.patients}
+    staff = str(world.staff["receptionist"])
+
+    def one(kind: str, index: int) -> tuple[str, dict[str, Any], list[list[str]]]:
+        patient = sched.patients[index % patients]
+        if kind == "use_stock":
+            return (
+                kind,
+                {"item_id": str(item), "quantity": 1, "reason": "bench"},
+                [["inventory_items", str(item)]],
+            )
+        if kind == "check_in":
+            appointment = str(today.pop())
+            return kind, {"appointment_id": appointment}, [["appointments", appointment]]
+        if kind == "update_patient":
+            note = f"note {index}"
+            args = {
+                "patient_id": str(patient),
+                "changes": {"notes": note},
+                "base_version": versions[patient],
+                "base_values": {"notes": notes[patient]},
+            }
+            versions[patient], notes[patient] = versions[patient] + 1, note
+            return kind, args, [["patients", str(patient)]]
+        starts_at, doctor = next(slots)
+        appointment = str(new_id())
+        args = {
+            "appointment_id": appointment,
+            "patient_id": str(patient),
+            "doctor_id": doctor,
+            "starts_at": starts_at.isoformat(),
+            "duration_minutes": 15,
+        }
+        return "book_appointment", args, [["appointments", appointment]]
+
+    mixed_request: PushRequest | None = None
+    mixed_device: DeviceIdentity | None = None
+    print(f"push handler alone (in process), {size} mutations per push, PostgreSQL")
+    for kind in kinds:
+        code, _ = create_enrollment_code(db, world.clinic_id, DeviceKind.FRONT_DESK)
+        enrolled = redeem(db, code, f"bench {kind}")
+        device = DeviceIdentity(enrolled.clinic_id, enrolled.device_id, DeviceKind.FRONT_DESK)
+        mutations = []
+        for index in range(size):
+            intent, args, touched = one(KINDS[1 + index % 4] if kind == "mixed" else kind, index)
+            mutations.append(
+                {"n": index + 1, "intent": intent, "actor_staff_id": staff, "args": args, "touched": touched}
+            )
+        request = PushRequest.model_validate({"mutations": mutations})
+        load = os.getloadavg()[0]
+        started = time.perf_counter()
+        response = apply_push(db, device, request)
+        elapsed = time.perf_counter() - started
+        answers: dict[str, int] = {}
+        for answer in response.answers:
+            answers[answer.status] = answers.get(answer.status, 0) + 1
+        print(
+            f"  {kind:<17} {size / elapsed:7,.0f} mutations/s  ({elapsed * 1000:,.0f} ms; {answers}; "
+            f"load {load:.2f} -> {os.getloadavg()[0]:.2f})"
+        )
+        if kind == "mixed":
+            mixed_request, mixed_device = request, device
+    if mixed_request is not None and mixed_device is not None:
+        started = time.perf_counter()
+        response = apply_push(db, mixed_device, mixed_request)
+        elapsed = time.perf_counter() - started
+        statuses = {answer.status for answer in response.answers}
+        print(
+            f"  mixed, sent again {size / elapsed:7,.0f} mutations/s  ({elapsed * 1000:,.0f} ms; {statuses})"
+        )
+    engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--devices", type=int, default=300)
@@ -419,11 +554,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--batch-devices", type=int, default=8)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--push-batch", type=int, default=0, help="time the push handler alone instead")
+    parser.add_argument("--kinds", default=",".join(KINDS))
     args = parser.parse_args(argv)
     if args.clinics < 1 or args.devices < args.clinics:
         parser.error("need at least one clinic and one desk per clinic")
     admin_url = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     name = f"bench_steady_{os.getpid()}"
+    if args.push_batch:
+        kinds = [kind for kind in args.kinds.split(",") if kind]
+        if not set(kinds) <= set(KINDS) or not 1 <= args.push_batch <= 500:
+            parser.error(f"--kinds from {', '.join(KINDS)}; --push-batch 1 to 500")
+        url = create_database(admin_url, name)
+        try:
+            push_batches(url, args.push_batch, kinds)
+        finally:
+            drop_database(admin_url, name)
+        return 0
     work = Path(tempfile.mkdtemp(prefix="bench-steady-"))
     url = create_database(admin_url, name)
     server: subprocess.Popen[bytes] | None = None

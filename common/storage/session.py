@@ -81,9 +81,10 @@ def _scope_to_clinic(state: ORMExecuteState) -> None:
 
 
 @event.listens_for(ClinicSession, "after_begin")
-def _set_rls_clinic(session: Session, _transaction: SessionTransaction, connection: Any) -> None:
+def _set_rls_clinic(session: Session, transaction: SessionTransaction, connection: Any) -> None:
     clinic_id = session.info.get("clinic_id")
-    if connection.dialect.name == "postgresql" and clinic_id is not None:
+    # A savepoint inherits the transaction's setting (set_config(..., true) outlives a rollback to it).
+    if connection.dialect.name == "postgresql" and clinic_id is not None and not transaction.nested:
         connection.exec_driver_sql("SELECT set_config('app.clinic_id', %s, true)", (str(clinic_id),))
 
 

@@ -71,8 +71,8 @@ BROADCASTER: Final = Broadcaster()
 
 @event.listens_for(ClinicSession, "before_commit")
 def _notify_postgres(session: Session) -> None:
-    if session.get_bind().dialect.name != "postgresql":
-        return
+    if session.get_bind().dialect.name != "postgresql" or session.get_nested_transaction() is not None:
+        return  # the hook also runs when a savepoint is released: notify once, at the commit
     session.flush()  # the flush takes the change number; it would otherwise run after this hook
     clinics = _changed_clinics(session)
     for clinic_id in clinics:
@@ -83,6 +83,8 @@ def _notify_postgres(session: Session) -> None:
 
 @event.listens_for(ClinicSession, "after_commit")
 def _publish_local(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint released: nothing is committed yet
     clinics = _changed_clinics(session)
     if clinics and session.get_bind().dialect.name != "postgresql":
         for clinic_id in clinics:

@@ -1,15 +1,26 @@
-"""Push: apply a device's mutations exactly once, each in its own transaction.
+"""Push: apply a device's mutations exactly once, in chunks: a transaction per chunk, a savepoint
+per mutation.
 
-The transaction that applies mutation n also raises the device's `last_applied_n` to n and
-records the answer, so effect and acknowledgement commit together:
+A push is applied in chunks of up to `CHUNK_MUTATIONS` mutations (fewer once a chunk has worked
+`CHUNK_SECONDS`). A chunk's transaction locks the device's row, then runs each mutation in its own
+savepoint, so a refused or conflicting mutation is undone alone and the others stand; its commit
+raises the device's `last_applied_n` and records every answer, so effects and acknowledgements
+commit together:
 - n <= last: a repeat (a retry after a lost response, a duplicated request): answered
   "duplicate" with the first answer's outcome, never applied again;
-- n > last + 1: a gap: refused ("gap"), and the rest of the batch is not looked at;
+- n > last + 1: a gap: refused ("gap"), and the rest of the push is not looked at;
 - otherwise applied: "applied", "conflict" (a scarce thing another device took first: the
   mutation goes to the conflict inbox whole) or "rejected" (any other refusal, with its
   translated reason).
-Every answer carries the server's current state of the rows the mutation touched, on the device
-or here, or says they do not exist, so the device can replace its optimistic rows.
+Every answer carries the server's state, as the chunk commits it, of the rows the mutation touched,
+on the device or here, or says they do not exist, so the device can replace its optimistic rows.
+
+What is the same for every mutation of a chunk is done once: the device's row, the clinic's change
+number and the audit chain head (both held to the commit, so change numbers still follow commit
+order), the clinic, each acting staff member (looked up again after a mutation that wrote staff),
+the audit links (one insert, `common.audit.chain.deferred_links`), the answer records (one insert)
+and the answers' rows (one read per table). Holding the clinic's change counter blocks the clinic's
+other writers, which is why a chunk is short.
 
 The actor on the server is the staff member the mutation names, checked to be an active member
 of the device's clinic; a kiosk acts as itself and may push only kiosk intents.
@@ -20,33 +31,42 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from common.audit.chain import AuditEntry, append
+from common.audit.chain import AuditEntry, append, deferred_links, hold_head
 from common.audit.models import ActorType, AuditOutcome
+from common.clinics.models import Clinic
 from common.context import Actor, ServiceContext
 from common.database import Database
 from common.errors import DomainError, PermissionDenied
 from common.i18n import N_, translate
-from common.staff.models import StaffUser
-from common.storage.session import ClinicSession, next_change_seq
+from common.staff.models import Role, StaffUser
+from common.storage.session import ClinicSession
+from common.sync.bulk_apply import paused_gc
 from common.sync.conflicts import MutationInfo, conflict_kind, record_conflict, set_current_mutation
 from common.sync.intents import INTENTS
 from common.sync.models import OutboxStatus, SyncAppliedMutation, SyncDevice
-from common.sync.protocol import MutationAnswer, MutationIn, PushRequest, PushResponse
-from common.sync.tracking import decode_keys, encode_keys, tracking
+from common.sync.protocol import MutationAnswer, MutationIn, PushRequest, PushResponse, TableRows
+from common.sync.tables import CLINICS
+from common.sync.tracking import RowKey, decode_keys, encode_keys, tracking
 from sync_server.sync.devices import DeviceIdentity, DeviceNotRecognised
 from sync_server.sync.pull import rows_by_key
 
 log = logging.getLogger(__name__)
 
 GAP: Final = "gap"
+STAFF: Final = "staff_users"
+# A chunk's size: its transaction holds the clinic's change counter (the clinic's other writers
+# wait) until it commits.
+CHUNK_MUTATIONS: Final = 200
+CHUNK_SECONDS: Final = 0.2
 UNKNOWN_INTENT: Final = N_("This kind of change is not known to the server. Update this device's software.")
 INVALID_ARGUMENTS: Final = N_("The change was refused: some of its details are not valid (%(fields)s).")
 INTEGRITY: Final = N_(
@@ -64,6 +84,14 @@ class _Outcome:
     conflict_id: uuid.UUID | None = None
 
 
+@dataclass
+class _Answered:
+    """One mutation of a chunk, answered but for the rows (read once, when the chunk is done)."""
+
+    answer: MutationAnswer
+    keys: list[RowKey] = field(default_factory=list)
+
+
 def mutation_hash(mutation: MutationIn) -> str:
     canonical = json.dumps(
         {"intent": mutation.intent, "args": mutation.args, "actor": str(mutation.actor_staff_id)},
@@ -79,144 +107,288 @@ def apply_push(
 ) -> PushResponse:
     answers: list[MutationAnswer] = []
     last = 0
-    for mutation in request.mutations:
-        answer, last = _apply_one(db, device, mutation, locale)
-        answers.append(answer)
-        if answer.status == GAP:
+    mutations = request.mutations
+    while len(answers) < len(mutations):
+        rest = mutations[len(answers) :]
+        try:
+            done, last = _Chunk(db, device, locale).run(rest)
+        except _Failed as failed:
+            # A database error (a deadlock, a lost connection) undid the whole chunk: the mutations
+            # before the failing one are applied again on their own, and the next chunk starts
+            # with the failing one (if it fails first in its chunk, the push fails as before).
+            done, last = _Chunk(db, device, locale).run(rest[: failed.at])
+        answers.extend(done)
+        if done[-1].status == GAP:
             break
     return PushResponse(answers=answers, last_applied_n=last, server_time=db.clock.now().isoformat())
 
 
-def _apply_one(
-    db: Database, device: DeviceIdentity, mutation: MutationIn, locale: str | None
-) -> tuple[MutationAnswer, int]:
-    now = db.clock.now()
-    with db.session(device.clinic_id) as session, session.begin():
-        row = session.scalars(
-            select(SyncDevice)
-            .where(SyncDevice.clinic_id == device.clinic_id, SyncDevice.id == device.device_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one_or_none()
-        if row is None or row.revoked_at is not None:
-            raise DeviceNotRecognised()
-        last = row.last_applied_n
-        row.last_seen_at = now
-        if mutation.n <= last:
-            return _repeat(session, device, mutation, now), last
-        if mutation.n > last + 1:
-            return MutationAnswer(n=mutation.n, status=GAP, code="gap", message=f"expected {last + 1}"), last
-        ctx = ServiceContext(session, device.clinic_id, Actor.system(), db.clock, db.chain_id)
-        with tracking(session) as touched:
-            outcome = _run(ctx, device, mutation, locale)
-        for entry in ctx.denials:
-            append(session, device.clinic_id, db.chain_id, entry, now)
-        row.last_applied_n = mutation.n
-        keys = _union(mutation.touched, touched)
-        session.add(
-            SyncAppliedMutation(
-                clinic_id=device.clinic_id,
-                device_id=device.device_id,
-                n=mutation.n,
-                intent=mutation.intent[:64],
-                mutation_hash=mutation_hash(mutation),
-                status=outcome.status,
-                code=outcome.code,
-                conflict_id=outcome.conflict_id,
-                touched=encode_keys(keys),
-                applied_at=now,
-            )
+class _Failed(Exception):
+    """The database refused mutation `at` of a chunk (not its first); the chunk was rolled back."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__(at)
+        self.at = at
+
+
+class _Chunk:
+    """One transaction's worth of a push, and what its mutations share."""
+
+    def __init__(self, db: Database, device: DeviceIdentity, locale: str | None) -> None:
+        self.db = db
+        self.device = device
+        self.locale = locale
+        self.now = db.clock.now()
+        self.clinic: Clinic | None = None
+        self.roles: dict[uuid.UUID, Role | None] = {}  # active staff of the clinic, by id
+        self.holding = False  # the change number and the audit chain head are taken
+        self.records: dict[int, dict[str, Any]] = {}  # the answer records to insert, by n
+
+    def run(self, mutations: list[MutationIn]) -> tuple[list[MutationAnswer], int]:
+        """Apply a prefix of `mutations` (at least one) in one transaction; its answers, and the
+        device's last applied number after it."""
+        device = self.device
+        deadline = time.monotonic() + CHUNK_SECONDS
+        answered: list[_Answered] = []
+        # The cyclic collector waits for the chunk's end instead of walking its objects many times.
+        with (
+            paused_gc(),
+            self.db.session(device.clinic_id) as session,
+            session.begin(),
+            deferred_links(session),
+        ):
+            row = session.scalars(
+                select(SyncDevice)
+                .where(SyncDevice.clinic_id == device.clinic_id, SyncDevice.id == device.device_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).one_or_none()
+            if row is None or row.revoked_at is not None:
+                raise DeviceNotRecognised()
+            last = row.last_applied_n
+            repeats: list[tuple[_Answered, MutationIn]] = []
+            for mutation in mutations:
+                if answered and (len(answered) >= CHUNK_MUTATIONS or time.monotonic() > deadline):
+                    break
+                if mutation.n <= last:
+                    placeholder = _Answered(MutationAnswer(n=mutation.n, status=OutboxStatus.DUPLICATE.value))
+                    answered.append(placeholder)
+                    repeats.append((placeholder, mutation))
+                    continue
+                if mutation.n > last + 1:
+                    gap = MutationAnswer(n=mutation.n, status=GAP, code="gap", message=f"expected {last + 1}")
+                    answered.append(_Answered(gap))
+                    break
+                try:
+                    answered.append(self._apply(session, mutation))
+                except (OperationalError, DBAPIError):
+                    if not answered:
+                        raise
+                    log.warning(
+                        "sync chunk of device %s rolled back at mutation %s", device.device_id, mutation.n
+                    )
+                    raise _Failed(len(answered)) from None
+                last = mutation.n
+            if self.records:
+                session.execute(insert(SyncAppliedMutation), list(self.records.values()))
+            row.last_applied_n, row.last_seen_at = last, self.now
+            self._answer_repeats(session, repeats)
+            session.flush()
+            answers = self._with_rows(session, answered)
+        return answers, last
+
+    def _apply(self, session: ClinicSession, mutation: MutationIn) -> _Answered:
+        device = self.device
+        ctx = ServiceContext(
+            session, device.clinic_id, Actor.system(), self.db.clock, self.db.chain_id, _clinic=self.clinic
         )
+        with tracking(session) as touched:
+            outcome = self._run(ctx, mutation)
+        self.clinic = ctx._clinic
+        written = {name for name, _ in touched}
+        if STAFF in written:  # a role changed, someone left: the next mutations look again
+            self.roles.clear()
+        if CLINICS in written:
+            self.clinic = None
+        for entry in ctx.denials:
+            append(session, device.clinic_id, self.db.chain_id, entry, self.now)
+        # What the mutation left unflushed (a conflict, a denial) is written now, so it is not
+        # counted among the rows the next mutation touched.
         session.flush()
-        rows, absent = rows_by_key(session, device.clinic_id, keys, kiosk=device.is_kiosk, now=now)
+        keys = _union(mutation.touched, touched)
+        self.records[mutation.n] = {
+            "clinic_id": device.clinic_id,
+            "device_id": device.device_id,
+            "n": mutation.n,
+            "intent": mutation.intent[:64],
+            "mutation_hash": mutation_hash(mutation),
+            "status": outcome.status,
+            "code": outcome.code,
+            "conflict_id": outcome.conflict_id,
+            "touched": encode_keys(keys),
+            "applied_at": self.now,
+        }
         answer = MutationAnswer(
             n=mutation.n,
             status=outcome.status.value,
             code=outcome.code,
             message=outcome.message,
             conflict_id=outcome.conflict_id,
-            rows=rows,
-            absent=absent,
         )
-    return answer, mutation.n
+        return _Answered(answer, keys)
 
-
-def _run(ctx: ServiceContext, device: DeviceIdentity, mutation: MutationIn, locale: str | None) -> _Outcome:
-    session = ctx.session
-    intent = INTENTS.get(mutation.intent)
-    if intent is None:
-        return _Outcome(OutboxStatus.REJECTED, "unknown_intent", translate(UNKNOWN_INTENT, locale))
-    actor = _actor(ctx, device, mutation, intent.kiosk)
-    if actor is None:
-        return _Outcome(OutboxStatus.REJECTED, PermissionDenied.code, PermissionDenied().translated(locale))
-    ctx.actor = actor
-    try:
-        args = intent.parse(mutation.args)
-    except ValidationError as error:
-        fields = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
-        return _Outcome(
-            OutboxStatus.REJECTED,
-            "invalid_arguments",
-            translate(INVALID_ARGUMENTS, locale, fields=", ".join(fields)[:300]),
+    def _run(self, ctx: ServiceContext, mutation: MutationIn) -> _Outcome:
+        session, device, locale = ctx.session, self.device, self.locale
+        intent = INTENTS.get(mutation.intent)
+        if intent is None:
+            return _Outcome(OutboxStatus.REJECTED, "unknown_intent", translate(UNKNOWN_INTENT, locale))
+        actor = self._actor(ctx, mutation, intent.kiosk)
+        if actor is None:
+            denied = PermissionDenied()
+            return _Outcome(OutboxStatus.REJECTED, denied.code, denied.translated(locale))
+        ctx.actor = actor
+        try:
+            args = intent.parse(mutation.args)
+        except ValidationError as error:
+            fields = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
+            return _Outcome(
+                OutboxStatus.REJECTED,
+                "invalid_arguments",
+                translate(INVALID_ARGUMENTS, locale, fields=", ".join(fields)[:300]),
+            )
+        set_current_mutation(
+            ctx,
+            MutationInfo(
+                device.device_id,
+                mutation.n,
+                mutation.intent,
+                mutation.args,
+                actor.id if actor.type is ActorType.STAFF else None,
+            ),
         )
-    set_current_mutation(
-        ctx,
-        MutationInfo(
-            device.device_id,
-            mutation.n,
-            mutation.intent,
-            mutation.args,
-            actor.id if actor.type is ActorType.STAFF else None,
-        ),
-    )
-    # Take the clinic's change number before the savepoint: the session caches it for the whole
-    # transaction, so a number taken inside a rolled-back savepoint would be stamped on the
-    # conflict row while the counter went back (and the row would hide below a pull's bound).
-    next_change_seq(session, ctx.clinic_id)
-    try:
-        with session.begin_nested():
-            intent.apply(ctx, args)
-            session.flush()
-        return _Outcome(OutboxStatus.APPLIED)
-    except DomainError as error:
-        kind = conflict_kind(error)
-        if kind is None:
-            return _Outcome(OutboxStatus.REJECTED, error.code, error.translated(locale))
-        conflict = record_conflict(ctx, error, kind)
-        return _Outcome(OutboxStatus.CONFLICT, error.code, error.translated(locale), conflict.id)
-    except IntegrityError:
-        log.warning(
-            "sync mutation %s of device %s refused by a database constraint", mutation.n, device.device_id
-        )
-        return _Outcome(OutboxStatus.REJECTED, "integrity", translate(INTEGRITY, locale))
-    except (OperationalError, DBAPIError):
-        raise  # transient (deadlock, lost connection): the device retries the same number
-    except Exception as error:  # a bug must not block the device's outbox forever
-        log.exception(
-            "sync mutation %s of device %s failed: %s", mutation.n, device.device_id, type(error).__name__
-        )
-        return _Outcome(OutboxStatus.REJECTED, "server_error", translate(SERVER_FAILED, locale))
-    finally:
-        set_current_mutation(ctx, None)
+        if not self.holding:
+            # The clinic's change number and the chain head, taken outside the savepoints: the
+            # session keeps both to the commit. A number taken inside a rolled-back savepoint
+            # would be stamped on the conflict row while the counter went back (and the row would
+            # hide below a pull's bound).
+            hold_head(session, ctx.clinic_id, ctx.chain_id)
+            self.holding = True
+        try:
+            with session.begin_nested():
+                intent.apply(ctx, args)
+                session.flush()
+            return _Outcome(OutboxStatus.APPLIED)
+        except DomainError as error:
+            kind = conflict_kind(error)
+            if kind is None:
+                return _Outcome(OutboxStatus.REJECTED, error.code, error.translated(locale))
+            conflict = record_conflict(ctx, error, kind)
+            return _Outcome(OutboxStatus.CONFLICT, error.code, error.translated(locale), conflict.id)
+        except IntegrityError:
+            log.warning(
+                "sync mutation %s of device %s refused by a database constraint", mutation.n, device.device_id
+            )
+            return _Outcome(OutboxStatus.REJECTED, "integrity", translate(INTEGRITY, locale))
+        except (OperationalError, DBAPIError):
+            raise  # transient (deadlock, lost connection): the device retries the same number
+        except Exception as error:  # a bug must not block the device's outbox forever
+            log.exception(
+                "sync mutation %s of device %s failed: %s", mutation.n, device.device_id, type(error).__name__
+            )
+            return _Outcome(OutboxStatus.REJECTED, "server_error", translate(SERVER_FAILED, locale))
+        finally:
+            set_current_mutation(ctx, None)
 
+    def _actor(self, ctx: ServiceContext, mutation: MutationIn, kiosk_intent: bool) -> Actor | None:
+        device = self.device
+        if device.is_kiosk:
+            if kiosk_intent:
+                return Actor.kiosk(device.device_id)
+            _deny(ctx, Actor.kiosk(device.device_id), mutation.intent)
+            return None
+        staff_id = mutation.actor_staff_id
+        role = None
+        if staff_id is not None:
+            if staff_id not in self.roles:
+                self.roles[staff_id] = ctx.session.scalars(
+                    select(StaffUser.role).where(StaffUser.id == staff_id, StaffUser.is_active.is_(True))
+                ).one_or_none()
+            role = self.roles[staff_id]
+        if staff_id is None or role is None:
+            _deny(ctx, Actor(ActorType.DEVICE, device.device_id, None, device.device_id), mutation.intent)
+            return None
+        return Actor.staff(staff_id, role, device.device_id)
 
-def _actor(
-    ctx: ServiceContext, device: DeviceIdentity, mutation: MutationIn, kiosk_intent: bool
-) -> Actor | None:
-    if device.is_kiosk:
-        if kiosk_intent:
-            return Actor.kiosk(device.device_id)
-        _deny(ctx, Actor.kiosk(device.device_id), mutation.intent)
-        return None
-    staff = None
-    if mutation.actor_staff_id is not None:
-        staff = ctx.session.scalars(
-            select(StaffUser).where(StaffUser.id == mutation.actor_staff_id, StaffUser.is_active.is_(True))
-        ).one_or_none()
-    if staff is None:
-        _deny(ctx, Actor(ActorType.DEVICE, device.device_id, None, device.device_id), mutation.intent)
-        return None
-    return Actor.staff(staff.id, staff.role, device.device_id)
+    def _answer_repeats(self, session: ClinicSession, repeats: list[tuple[_Answered, MutationIn]]) -> None:
+        if not repeats:
+            return
+        device = self.device
+        wanted = [mutation.n for _, mutation in repeats if mutation.n not in self.records]
+        priors: dict[int, SyncAppliedMutation] = {}
+        if wanted:
+            for stored in session.scalars(
+                select(SyncAppliedMutation).where(
+                    SyncAppliedMutation.clinic_id == device.clinic_id,
+                    SyncAppliedMutation.device_id == device.device_id,
+                    SyncAppliedMutation.n.in_(wanted),
+                )
+            ):
+                priors[stored.n] = stored
+        for n, values in self.records.items():  # a number sent twice in one push
+            priors[n] = SyncAppliedMutation(**values)
+        for answered, mutation in repeats:
+            prior = priors.get(mutation.n)
+            if prior is not None and prior.mutation_hash != mutation_hash(mutation):
+                # The device numbered a different change with a number already used (restored from
+                # an old backup?): never acknowledge it as applied.
+                answered.answer = MutationAnswer(
+                    n=mutation.n,
+                    status=OutboxStatus.REJECTED.value,
+                    code="mutation_number_reused",
+                    message=translate(NUMBER_REUSED, None),
+                )
+                continue
+            if prior is not None:
+                answered.answer = MutationAnswer(
+                    n=mutation.n,
+                    status=OutboxStatus.DUPLICATE.value,
+                    code=prior.code,
+                    conflict_id=prior.conflict_id,
+                    original_status=OutboxStatus(prior.status).value,
+                )
+            answered.keys = _union(mutation.touched, decode_keys(prior.touched) if prior is not None else [])
+
+    def _with_rows(self, session: ClinicSession, answered: list[_Answered]) -> list[MutationAnswer]:
+        """Each answer with the current state of its rows, read for the whole chunk at once."""
+        device = self.device
+        wanted = _union([key for item in answered for key in item.keys], [])
+        if not wanted:
+            return [item.answer for item in answered]
+        found, absent = rows_by_key(session, device.clinic_id, wanted, kiosk=device.is_kiosk, now=self.now)
+        states: dict[RowKey, list[Any]] = {}
+        columns: dict[str, list[str]] = {}
+        for table_rows in found:
+            columns[table_rows.table] = table_rows.columns
+            at = table_rows.columns.index("id")
+            for values in table_rows.rows:
+                states[(table_rows.table, uuid.UUID(str(values[at])))] = values
+        missing = set(absent)
+        answers: list[MutationAnswer] = []
+        for item in answered:
+            if not item.keys:
+                answers.append(item.answer)
+                continue
+            by_table: dict[str, list[list[Any]]] = {}
+            gone: list[RowKey] = []
+            for key in item.keys:
+                name, row_id = str(key[0]), key[1]
+                if (name, row_id) in states:
+                    by_table.setdefault(name, []).append(states[(name, row_id)])
+                elif (name, row_id) in missing:
+                    gone.append((name, row_id))
+            rows = [TableRows(table=t, columns=columns[t], rows=held) for t, held in by_table.items()]
+            answers.append(item.answer.model_copy(update={"rows": rows, "absent": gone}))
+        return answers
 
 
 def _deny(ctx: ServiceContext, actor: Actor, intent: str) -> None:
@@ -232,34 +404,8 @@ def _deny(ctx: ServiceContext, actor: Actor, intent: str) -> None:
     )
 
 
-def _repeat(session: ClinicSession, device: DeviceIdentity, mutation: MutationIn, now: Any) -> MutationAnswer:
-    prior = session.get(SyncAppliedMutation, (device.clinic_id, device.device_id, mutation.n))
-    if prior is not None and prior.mutation_hash != mutation_hash(mutation):
-        # The device numbered a different change with a number already used (restored from an
-        # old backup?): never acknowledge it as applied.
-        return MutationAnswer(
-            n=mutation.n,
-            status=OutboxStatus.REJECTED.value,
-            code="mutation_number_reused",
-            message=translate(NUMBER_REUSED, None),
-        )
-    keys = _union(mutation.touched, decode_keys(prior.touched) if prior is not None else [])
-    rows, absent = rows_by_key(session, device.clinic_id, keys, kiosk=device.is_kiosk, now=now)
-    return MutationAnswer(
-        n=mutation.n,
-        status=OutboxStatus.DUPLICATE.value,
-        code=prior.code if prior is not None else None,
-        conflict_id=prior.conflict_id if prior is not None else None,
-        original_status=prior.status.value if prior is not None else None,
-        rows=rows,
-        absent=absent,
-    )
-
-
-def _union(
-    first: list[tuple[str, uuid.UUID]], second: list[tuple[str, uuid.UUID]]
-) -> list[tuple[str, uuid.UUID]]:
-    seen: dict[tuple[str, uuid.UUID], None] = {}
+def _union(first: list[tuple[str, uuid.UUID]], second: list[tuple[str, uuid.UUID]]) -> list[RowKey]:
+    seen: dict[RowKey, None] = {}
     for key in [*first, *second]:
         seen.setdefault((str(key[0]), key[1]), None)
     return list(seen)

@@ -1,0 +1,463 @@
+"""Batched push: a transaction per chunk of mutations, a savepoint per mutation.
+
+A conflicting and a refused mutation in the middle of a batch leave the others applied, each
+exactly once, whatever the chunk size; the batch sent again is answered "duplicate" throughout and
+changes nothing; a chunk takes one change number and commits it in order, so a desk pulling while
+batches and other writes commit misses nothing; the audit chain stays whole, also when a mutation
+that audited is rolled back; pokes go out once per committed chunk. On SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, func, select
+from sqlalchemy.exc import OperationalError
+
+from common.access.permissions import Permission
+from common.audit.chain import GENESIS_HASH, append, deferred_links, verify_chain
+from common.audit.models import ActorType, AuditLog
+from common.context import ServiceContext
+from common.database import Database
+from common.inventory import service as inventory
+from common.patients.errors import PatientNotFound
+from common.patients.models import Patient
+from common.scheduling.models import Appointment, AppointmentStatus
+from common.sync.intents import INTENTS, Args, Intent
+from common.sync.models import DeviceKind, SyncAppliedMutation, SyncConflict, SyncDevice
+from common.sync.protocol import MutationAnswer, MutationIn, PushRequest, PushResponse
+from sync_server.sync import pokes, push
+from sync_server.sync.devices import DeviceIdentity
+from sync_server.sync.enrollment import create_enrollment_code, redeem
+from sync_server.sync.pull import pull_page
+from sync_server.sync.push import apply_push
+from tests.common.commerce_support import make_item, movements_of
+from tests.common.scheduling_fixtures import SchedulingWorld, wall
+from tests.conftest import ClinicWorld
+
+CHAIN = "test-desk"  # the `db` fixture's chain
+
+
+@dataclass
+class Desk:
+    world: ClinicWorld
+    sched: SchedulingWorld
+    device: DeviceIdentity
+    item_id: uuid.UUID
+    staff_id: uuid.UUID
+    n: int = 0
+
+    @property
+    def db(self) -> Database:
+        return self.world.db
+
+    def mutation(self, intent: str, args: dict[str, Any], touched: list[tuple[str, Any]]) -> MutationIn:
+        self.n += 1
+        return MutationIn(
+            n=self.n,
+            intent=intent,
+            args=args,
+            actor_staff_id=self.staff_id,
+            touched=[(table, uuid.UUID(str(row_id))) for table, row_id in touched],
+        )
+
+    def use_stock(self) -> MutationIn:
+        return self.mutation(
+            "use_stock", {"item_id": str(self.item_id), "quantity": 1}, [("inventory_items", self.item_id)]
+        )
+
+    def note(self, patient: int, text: str) -> MutationIn:
+        patient_id = self.sched.patients[patient]
+        return self.mutation(
+            "update_patient",
+            {"patient_id": str(patient_id), "changes": {"notes": text}},
+            [("patients", patient_id)],
+        )
+
+    def push(self, *mutations: MutationIn) -> PushResponse:
+        return apply_push(self.db, self.device, PushRequest(mutations=list(mutations)))
+
+
+def enroll(db: Database, clinic_id: uuid.UUID) -> DeviceIdentity:
+    code, _ = create_enrollment_code(db, clinic_id, DeviceKind.FRONT_DESK)
+    done = redeem(db, code, "front desk")
+    return DeviceIdentity(done.clinic_id, done.device_id, DeviceKind.FRONT_DESK)
+
+
+@pytest.fixture
+def desk(world: ClinicWorld, clock: Any) -> Desk:
+    sched = SchedulingWorld.build(world, clock, patients=8)
+    item_id = make_item(world)
+    with world.ctx("admin") as ctx:
+        inventory.receive_stock(ctx, item_id, 100)
+    return Desk(world, sched, enroll(world.db, world.clinic_id), item_id, world.staff["receptionist"])
+
+
+@pytest.fixture(params=[200, 3], ids=["one-chunk", "chunks-of-3"])
+def chunk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    size: int = request.param
+    monkeypatch.setattr(push, "CHUNK_MUTATIONS", size)
+    return size
+
+
+def count(db: Database, clinic_id: uuid.UUID, model: type[Any], *where: Any) -> int:
+    with db.session(clinic_id) as session:
+        return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def rows_of(answer: MutationAnswer, table: str) -> list[dict[str, Any]]:
+    return [
+        dict(zip(rows.columns, row, strict=True))
+        for rows in answer.rows
+        if rows.table == table
+        for row in rows.rows
+    ]
+
+
+def mixed_batch(desk: Desk) -> tuple[list[MutationIn], uuid.UUID]:
+    """Seven mutations: the third loses a doctor's time to a booking made meanwhile, the fourth
+    names a patient the server does not have; the others apply."""
+    taken_at = wall(1, "10:00")
+    desk.sched.book(taken_at, patient=1)
+    today = desk.sched.insert_appointment(wall(0, "11:00"), patient=2)
+    stranger = uuid.uuid4()
+    appointment_id = uuid.uuid4()
+    batch = [
+        desk.use_stock(),
+        desk.note(0, "first note"),
+        desk.mutation(
+            "book_appointment",
+            {
+                "appointment_id": str(appointment_id),
+                "patient_id": str(desk.sched.patients[3]),
+                "doctor_id": str(desk.sched.doctor),
+                "starts_at": taken_at.isoformat(),
+                "duration_minutes": 30,
+            },
+            [("appointments", appointment_id)],
+        ),
+        desk.mutation(
+            "update_patient",
+            {"patient_id": str(stranger), "changes": {"notes": "x"}},
+            [("patients", stranger)],
+        ),
+        desk.use_stock(),
+        desk.mutation("check_in", {"appointment_id": str(today)}, [("appointments", today)]),
+        desk.note(4, "second note"),
+    ]
+    return batch, stranger
+
+
+def test_a_conflict_and_a_refusal_in_the_middle_leave_the_others_applied_once(desk: Desk, chunk: int) -> None:
+    db, clinic_id = desk.db, desk.world.clinic_id
+    batch, stranger = mixed_batch(desk)
+    audit_before = count(db, clinic_id, AuditLog)
+
+    response = desk.push(*batch)
+
+    assert [a.status for a in response.answers] == [
+        "applied",
+        "applied",
+        "conflict",
+        "rejected",
+        "applied",
+        "applied",
+        "applied",
+    ]
+    assert response.last_applied_n == 7
+    conflict, refused = response.answers[2], response.answers[3]
+    assert conflict.code == "slot_unavailable" and conflict.conflict_id is not None
+    assert refused.code == "patient_not_found" and refused.message
+    assert refused.absent == [("patients", stranger)]
+    # Every answer carries its rows as the server holds them.
+    assert rows_of(response.answers[1], "patients")[0]["notes"] == "first note"
+    assert rows_of(response.answers[5], "appointments")[0]["status"] == AppointmentStatus.CHECKED_IN.value
+    assert rows_of(response.answers[6], "patients")[0]["notes"] == "second note"
+    assert conflict.absent == [("appointments", uuid.UUID(str(batch[2].args["appointment_id"])))]
+
+    assert len([m for m in movements_of(desk.world, desk.item_id) if m.quantity < 0]) == 2
+    assert count(db, clinic_id, SyncConflict, SyncConflict.mutation_n == 3) == 1
+    assert count(db, clinic_id, Appointment, Appointment.patient_id == desk.sched.patients[3]) == 0
+    with db.session(clinic_id) as session:
+        applied = session.scalars(
+            select(SyncAppliedMutation.n, SyncAppliedMutation.status)
+            .where(SyncAppliedMutation.device_id == desk.device.device_id)
+            .order_by(SyncAppliedMutation.n)
+        ).all()
+        device = session.get(SyncDevice, (clinic_id, desk.device.device_id))
+        assert device is not None and device.last_applied_n == 7
+        assert device.last_seen_at is not None
+        report = verify_chain(session, clinic_id, CHAIN)
+        actions = list(session.scalars(select(AuditLog.action).order_by(AuditLog.chain_seq)))[audit_before:]
+    assert applied == [1, 2, 3, 4, 5, 6, 7]
+    assert report.ok, report
+    assert actions.count("patient.update") == 2
+    assert count(db, clinic_id, Patient, Patient.notes == "first note") == 1
+
+
+def test_the_batch_sent_again_is_answered_duplicate_and_changes_nothing(desk: Desk, chunk: int) -> None:
+    db, clinic_id = desk.db, desk.world.clinic_id
+    batch, _ = mixed_batch(desk)
+    first = desk.push(*batch)
+    audit, moved = count(db, clinic_id, AuditLog), len(movements_of(desk.world, desk.item_id))
+
+    again = desk.push(*batch)
+
+    assert [a.status for a in again.answers] == ["duplicate"] * 7
+    assert [a.original_status for a in again.answers] == [a.status for a in first.answers]
+    assert again.answers[2].conflict_id == first.answers[2].conflict_id
+    assert rows_of(again.answers[1], "patients")[0]["notes"] == "first note"
+    assert again.last_applied_n == 7
+    assert count(db, clinic_id, AuditLog) == audit
+    assert len(movements_of(desk.world, desk.item_id)) == moved
+    assert count(db, clinic_id, SyncConflict) == 1
+
+    # Old numbers and new ones in one push: the old answered as before, the new applied.
+    tail = desk.note(5, "after the replay")
+    mixed = desk.push(batch[5], batch[6], tail)
+    assert [a.status for a in mixed.answers] == ["duplicate", "duplicate", "applied"]
+    # A different change under a used number is never acknowledged.
+    reused = batch[1].model_copy(update={"args": {**batch[1].args, "changes": {"notes": "other"}}})
+    assert desk.push(reused).answers[0].code == "mutation_number_reused"
+
+
+def test_a_number_sent_twice_in_one_push_and_a_gap(desk: Desk) -> None:
+    first, second = desk.use_stock(), desk.use_stock()
+    desk.n += 1  # a number the server never gets
+    after_gap = desk.use_stock()
+    response = desk.push(first, second, first, after_gap, desk.use_stock())
+    assert [a.status for a in response.answers] == ["applied", "applied", "duplicate", "gap"]
+    assert response.answers[2].original_status == "applied"
+    assert response.last_applied_n == 2
+    assert len([m for m in movements_of(desk.world, desk.item_id) if m.quantity < 0]) == 2
+
+
+def test_a_staff_member_deactivated_in_a_batch_acts_no_more_in_it(desk: Desk) -> None:
+    nurse = desk.world.staff["nurse"]
+    before = desk.mutation("use_stock", {"item_id": str(desk.item_id), "quantity": 1}, [])
+    before = before.model_copy(update={"actor_staff_id": nurse})
+    leave = desk.mutation("deactivate_staff", {"staff_id": str(nurse)}, [("staff_users", nurse)])
+    leave = leave.model_copy(update={"actor_staff_id": desk.world.staff["admin"]})
+    after = desk.mutation("use_stock", {"item_id": str(desk.item_id), "quantity": 1}, [])
+    after = after.model_copy(update={"actor_staff_id": nurse})
+    response = desk.push(before, leave, after, desk.use_stock())
+    assert [a.status for a in response.answers] == ["applied", "applied", "rejected", "applied"]
+    assert response.answers[2].code == "permission_denied"
+
+
+def test_a_chunk_takes_one_change_number_and_numbers_follow_the_chunks(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(push, "CHUNK_MUTATIONS", 2)
+    response = desk.push(*(desk.note(i, f"note {i}") for i in range(6)))
+    assert [a.status for a in response.answers] == ["applied"] * 6
+    seqs = [rows_of(answer, "patients")[0]["seq"] for answer in response.answers]
+    assert seqs[0] == seqs[1] < seqs[2] == seqs[3] < seqs[4] == seqs[5]
+
+
+@pytest.mark.postgres
+def test_a_desk_pulling_while_batches_and_other_writes_commit_misses_nothing(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if desk.db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrent writers: PostgreSQL")
+    monkeypatch.setattr(push, "CHUNK_MUTATIONS", 4)
+    db, clinic_id = desk.db, desk.world.clinic_id
+    reader = enroll(db, clinic_id)
+    errors: list[BaseException] = []
+
+    def pushing() -> None:
+        try:
+            for round_ in range(6):
+                desk.push(*(desk.note(i % 8, f"push {round_}.{i}") for i in range(10)))
+        except BaseException as error:  # reported by the test thread
+            errors.append(error)
+
+    def editing() -> None:
+        try:
+            for round_ in range(30):
+                with desk.world.ctx("receptionist") as ctx:
+                    from common.patients import service as patients
+
+                    patients.update_patient(
+                        ctx, desk.sched.patients[round_ % 8], {"first_name": f"Ed{round_}"}
+                    )
+        except BaseException as error:
+            errors.append(error)
+
+    held: dict[uuid.UUID, dict[str, Any]] = {}
+    cursor = ""
+
+    def pull() -> None:
+        nonlocal cursor
+        while True:
+            with db.session(clinic_id) as session, session.begin():
+                page = pull_page(session, reader, cursor, 7, db.clock.now())
+            for rows in page.tables:
+                if rows.table == "patients":
+                    for row in rows.rows:
+                        values = dict(zip(rows.columns, row, strict=True))
+                        held[uuid.UUID(str(values["id"]))] = values
+            cursor = page.cursor
+            if not page.has_more:
+                return
+
+    writers = [threading.Thread(target=pushing), threading.Thread(target=editing)]
+    for thread in writers:
+        thread.start()
+    while any(thread.is_alive() for thread in writers):
+        pull()
+    for thread in writers:
+        thread.join()
+    assert not errors, errors
+    pull()
+    with db.session(clinic_id) as session:
+        server = {p.id: (p.notes, p.first_name, p.version) for p in session.scalars(select(Patient))}
+    assert {pid: (v["notes"], v["first_name"], v["version"]) for pid, v in held.items()} == server
+
+
+class _AuditThenFail(Args):
+    patient_id: uuid.UUID
+
+
+def _audit_then_fail(ctx: ServiceContext, args: _AuditThenFail) -> None:
+    ctx.audit("patient.read", "patient", args.patient_id, patient_id=args.patient_id)
+    raise PatientNotFound()
+
+
+def test_links_of_a_mutation_rolled_back_leave_no_trace_in_the_chain(
+    desk: Desk, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = "test_audit_then_fail"
+    monkeypatch.setitem(
+        INTENTS, name, Intent(name, _AuditThenFail, Permission.PATIENT_READ, _audit_then_fail)
+    )
+    db, clinic_id = desk.db, desk.world.clinic_id
+    patient = desk.sched.patients[0]
+    failing = {"patient_id": str(patient)}
+    batch = [
+        desk.note(0, "a"),
+        desk.mutation(name, failing, []),
+        desk.note(1, "b"),
+        desk.mutation(name, failing, []),
+        desk.use_stock(),
+    ]
+    response = desk.push(*batch)
+    assert [a.status for a in response.answers] == ["applied", "rejected", "applied", "rejected", "applied"]
+    with db.session(clinic_id) as session:
+        report = verify_chain(session, clinic_id, CHAIN)
+        reads = session.scalar(
+            select(func.count()).select_from(AuditLog).where(AuditLog.action == "patient.read")
+        )
+    assert report.ok, report
+    assert reads == 0
+
+
+class _Flaky(Args):
+    fail: bool
+
+
+def _database_error(ctx: ServiceContext, args: _Flaky) -> None:
+    if args.fail:
+        raise OperationalError("SELECT 1", {}, RuntimeError("connection lost"))
+
+
+def test_a_database_error_keeps_what_came_before_it(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A transient error fails the push at that mutation, as when each mutation had its own
+    transaction: those before it are applied, it and those after it are not."""
+    name = "test_database_error"
+    monkeypatch.setitem(INTENTS, name, Intent(name, _Flaky, Permission.PATIENT_READ, _database_error))
+    db, clinic_id = desk.db, desk.world.clinic_id
+    batch = [desk.use_stock(), desk.use_stock(), desk.mutation(name, {"fail": True}, []), desk.use_stock()]
+    with pytest.raises(OperationalError):
+        desk.push(*batch)
+    with db.session(clinic_id) as session:
+        device = session.get(SyncDevice, (clinic_id, desk.device.device_id))
+        assert device is not None and device.last_applied_n == 2
+        report = verify_chain(session, clinic_id, CHAIN)
+    assert report.ok, report
+    assert len([m for m in movements_of(desk.world, desk.item_id) if m.quantity < 0]) == 2
+    retried = batch[2].model_copy(update={"args": {"fail": False}})
+    response = desk.push(batch[0], batch[1], retried, batch[3])
+    assert [a.status for a in response.answers] == ["duplicate", "duplicate", "applied", "applied"]
+
+
+def test_deferred_links_follow_savepoints(world: ClinicWorld) -> None:
+    """The chain's own rules for a batch: links kept in memory, dropped with their savepoint."""
+    db, clinic_id = world.db, world.clinic_id
+
+    def link(session: Any, action: str) -> AuditLog:
+        from common.audit.chain import AuditEntry
+
+        entry = AuditEntry(ActorType.SYSTEM, None, None, action, "test")
+        return append(session, clinic_id, CHAIN, entry, db.clock.now())
+
+    with db.session(clinic_id) as session, session.begin(), deferred_links(session):
+        first = link(session, "one")
+        with session.begin_nested():
+            link(session, "kept")
+        savepoint = session.begin_nested()
+        link(session, "dropped")
+        with session.begin_nested():
+            link(session, "dropped too")
+        savepoint.rollback()
+        last = link(session, "two")
+        assert session.scalar(select(func.count()).select_from(AuditLog)) == 0  # not written yet
+    assert first.prev_hash == GENESIS_HASH and last.chain_seq == 3
+    with db.session(clinic_id) as session:
+        actions = list(session.scalars(select(AuditLog.action).order_by(AuditLog.chain_seq)))
+        assert actions == ["one", "kept", "two"]
+        assert verify_chain(session, clinic_id, CHAIN).ok
+
+    # Without the block, links are written as they come, and a savepoint rolled back takes its own.
+    with db.session(clinic_id) as session, session.begin():
+        link(session, "three")
+        savepoint = session.begin_nested()
+        link(session, "gone")
+        savepoint.rollback()
+        link(session, "four")
+    with db.session(clinic_id) as session:
+        actions = list(session.scalars(select(AuditLog.action).order_by(AuditLog.chain_seq)))
+        assert actions[-2:] == ["three", "four"]
+        assert verify_chain(session, clinic_id, CHAIN).ok
+
+
+@pytest.fixture
+def notifications(engine: Engine) -> Iterator[list[str]]:
+    sent: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "pg_notify" in statement:
+            sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    yield sent
+    event.remove(engine, "before_cursor_execute", seen)
+
+
+def test_pokes_go_out_once_per_committed_chunk(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, notifications: list[str]
+) -> None:
+    monkeypatch.setattr(push, "CHUNK_MUTATIONS", 4)
+    published: list[uuid.UUID] = []
+    monkeypatch.setattr(pokes.BROADCASTER, "publish", published.append)
+    response = desk.push(*(desk.use_stock() for _ in range(10)))
+    assert [a.status for a in response.answers] == ["applied"] * 10
+    chunks = 3
+    if desk.db.engine.dialect.name == "postgresql":
+        assert len(notifications) == chunks and not published
+    else:
+        assert published == [desk.world.clinic_id] * chunks
+
+
+def test_a_chunk_stops_after_its_time(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(push, "CHUNK_SECONDS", 0.0)  # one mutation per chunk, each committed alone
+    response = desk.push(*(desk.use_stock() for _ in range(3)))
+    assert [a.status for a in response.answers] == ["applied"] * 3
+    used = [m for m in movements_of(desk.world, desk.item_id) if m.quantity < 0]
+    assert len({m.seq for m in used}) == 3
