@@ -12,13 +12,17 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
+    QLayout,
     QMessageBox,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from common.qt.i18n import _
+from desktop.widgets.common import button
 
 
 def confirm(
@@ -118,3 +122,31 @@ def ask_reason(
     dialog = ReasonDialog(parent, title, prompt, confirm_text, reasons, on_reason)
     dialog.open()
     return dialog
+
+
+def editor_frame(
+    dialog: QDialog,
+    save_name: str,
+    on_save: Callable[[], object],
+    parts: Sequence[QWidget | QLayout],
+) -> tuple[QPushButton, QPushButton]:
+    """An editor dialog's frame: `parts` stacked top to bottom, then Cancel and Save (the default
+    button, so Enter saves) at the bottom right. Returns (save, cancel) for their texts."""
+    save = button(primary=True, on_click=on_save)
+    save.setObjectName(save_name)
+    save.setDefault(True)
+    cancel = button(on_click=dialog.reject)
+    buttons = QHBoxLayout()
+    buttons.addStretch(1)
+    buttons.addWidget(cancel)
+    buttons.addWidget(save)
+    layout = QVBoxLayout(dialog)
+    layout.setContentsMargins(24, 20, 24, 18)
+    layout.setSpacing(12)
+    for part in parts:
+        if isinstance(part, QLayout):
+            layout.addLayout(part)
+        else:
+            layout.addWidget(part)
+    layout.addLayout(buttons)
+    return save, cancel

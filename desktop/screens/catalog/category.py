@@ -11,10 +11,8 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
-    QHBoxLayout,
     QLineEdit,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -25,7 +23,8 @@ from desktop.screens.catalog.actions import create_category, edit_category
 from desktop.screens.catalog.editor import kind_name
 from desktop.screens.catalog.forms import FieldErrors
 from desktop.screens.catalog.reads import CatalogView, CategoryRow
-from desktop.widgets.common import Banner, button, label, select_data
+from desktop.widgets.common import Banner, label, select_data
+from desktop.widgets.dialogs import editor_frame
 
 ERROR_FIELDS: Final = {
     "category_name_required": "name",
@@ -78,21 +77,9 @@ class CategoryEditor(QDialog):
         form.addRow(self.labels["parent"], self.errors.field("parent", self.parent_choice))
         form.addRow(self.labels["kind"], self.errors.field("kind", self.kind))
         form.addRow(self.labels["order"], self.order)
-        self.save = button(primary=True, on_click=self.submit)
-        self.save.setObjectName("category_save")
-        self.save.setDefault(True)
-        self.cancel = button(on_click=self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel)
-        buttons.addWidget(self.save)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 18)
-        layout.setSpacing(12)
-        layout.addWidget(self.heading)
-        layout.addLayout(form)
-        layout.addWidget(self.banner)
-        layout.addLayout(buttons)
+        self.save, self.cancel = editor_frame(
+            self, "category_save", self.submit, (self.heading, form, self.banner)
+        )
 
         self.parent_choice.addItem("", TOP_LEVEL)
         self._parent_names = [""]

@@ -35,6 +35,7 @@ from desktop.screens.catalog.actions import create_treatment, edit_treatment, tr
 from desktop.screens.catalog.forms import FieldErrors, lines_of, text_or_none
 from desktop.screens.catalog.reads import CatalogView, TreatmentRow
 from desktop.widgets.common import Banner, button, label, select_data
+from desktop.widgets.dialogs import editor_frame
 
 KIND_NAMES: Final = {
     TreatmentKind.COSMETIC: N_("Cosmetic"),
@@ -250,21 +251,9 @@ class TreatmentEditor(QDialog):
         columns.setColumnStretch(0, 1)
         columns.setColumnStretch(1, 1)
 
-        self.save = button(primary=True, on_click=self.submit)
-        self.save.setObjectName("treatment_save")
-        self.save.setDefault(True)
-        self.cancel = button(on_click=self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel)
-        buttons.addWidget(self.save)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 18)
-        layout.setSpacing(12)
-        layout.addWidget(self.heading)
-        layout.addLayout(columns)
-        layout.addWidget(self.banner)
-        layout.addLayout(buttons)
+        self.save, self.cancel = editor_frame(
+            self, "treatment_save", self.submit, (self.heading, columns, self.banner)
+        )
 
         self._fill_choices()
         if treatment is not None:

@@ -14,11 +14,9 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QGridLayout,
-    QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -32,7 +30,8 @@ from desktop.screens.catalog.forms import FieldErrors, text_or_none
 from desktop.screens.inventory.actions import create_item, edit_item, issue_item_code
 from desktop.screens.inventory.reads import ItemRow
 from desktop.screens.inventory.words import UNIT_CHOICES, category_name
-from desktop.widgets.common import Banner, button, label, select_data
+from desktop.widgets.common import Banner, label, select_data
+from desktop.widgets.dialogs import editor_frame
 
 MAX_LIMIT: Final = 1_000_000
 ERROR_FIELDS: Final = {
@@ -173,21 +172,9 @@ class ItemEditor(QDialog):
         columns.setHorizontalSpacing(24)
         columns.addLayout(left, 0, 0)
         columns.addLayout(right, 0, 1)
-        self.save = button(primary=True, on_click=self.submit)
-        self.save.setObjectName("item_save")
-        self.save.setDefault(True)
-        self.cancel = button(on_click=self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel)
-        buttons.addWidget(self.save)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 18)
-        layout.setSpacing(12)
-        layout.addWidget(self.heading)
-        layout.addLayout(columns)
-        layout.addWidget(self.banner)
-        layout.addLayout(buttons)
+        self.save, self.cancel = editor_frame(
+            self, "item_save", self.submit, (self.heading, columns, self.banner)
+        )
         for category in InventoryCategory:
             self.category.addItem("", category)
         for unit in UnitOfMeasure:

@@ -16,10 +16,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QGridLayout,
-    QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -31,7 +29,8 @@ from common.qt.i18n import _, language
 from desktop.actions import edit_patient, register
 from desktop.desk import Desk
 from desktop.labels import PREFERRED_LANGUAGES
-from desktop.widgets.common import Banner, button, label, select_data
+from desktop.widgets.common import Banner, label, select_data
+from desktop.widgets.dialogs import editor_frame
 
 
 def _split(text: str) -> list[str]:
@@ -112,24 +111,12 @@ class PatientEditor(QDialog):
         notes_form = QFormLayout()
         self.labels["notes"] = label()
         notes_form.addRow(self.labels["notes"], self.notes)
-        self.save = button(primary=True, on_click=self.submit)
-        self.save.setObjectName("editor_save")
-        self.save.setDefault(True)
-        self.cancel = button(on_click=self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel)
-        buttons.addWidget(self.save)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 18)
-        layout.setSpacing(12)
-        layout.addWidget(self.heading)
-        layout.addLayout(form)
-        layout.addLayout(notes_form)
-        layout.addWidget(self.marketing)
-        layout.addWidget(self.treatment_names)
-        layout.addWidget(self.error)
-        layout.addLayout(buttons)
+        self.save, self.cancel = editor_frame(
+            self,
+            "editor_save",
+            self.submit,
+            (self.heading, form, notes_form, self.marketing, self.treatment_names, self.error),
+        )
         if self.editing:
             self._fill(self.original)
         self.retranslate()
