@@ -121,6 +121,10 @@ def _try_lock(connection: Connection, job_name: str) -> bool:
 
 def _unlock(connection: Connection, job_name: str) -> None:
     if connection.dialect.name == "postgresql":
+        # A failed statement leaves the transaction aborted, and then the unlock itself would fail:
+        # the connection would go back to the pool still holding the lock (session-level locks
+        # outlive rollbacks), and no later round on this database would run.
+        connection.rollback()
         connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(job_name)})
         connection.commit()
 

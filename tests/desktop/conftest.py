@@ -7,6 +7,7 @@ fresh copy and its own app. Tests wait on signals and conditions, never on sleep
 from __future__ import annotations
 
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +36,20 @@ from desktop.main_window import MainWindow
 from desktop.screens.base import Screen
 
 S = TypeVar("S", bound=Screen)
+
+_thread_repr = threading.Thread.__repr__
+
+
+def _safe_thread_repr(self: threading.Thread) -> str:
+    # pytest formats an unraisable exception's object with repr(); a Thread whose __init__ never
+    # ran asserts in its repr, and pytest then fails the test with "Failed to process unraisable
+    # exception", hiding the exception itself. Keep repr safe so the real one is reported.
+    if not getattr(self, "_initialized", False):
+        return f"<{type(self).__name__} (not initialised) at {id(self):#x}>"
+    return _thread_repr(self)
+
+
+threading.Thread.__repr__ = _safe_thread_repr  # type: ignore[method-assign,assignment]
 W = TypeVar("W", bound=QWidget)
 
 

@@ -72,6 +72,7 @@ def wait_until_up(base: str, process: subprocess.Popen[str], seconds: float = 60
 def environment(tmp_path: Path, engine, request) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_URL", "CLINIC_"))}
     env["CLINIC_DATA_DIR"] = str(tmp_path / "data")
+    env["CLINIC_RUN_JOBS"] = "0"  # a job round would hold its advisory lock in the shared test database
     if engine.dialect.name == "postgresql":
         app_engine = request.getfixturevalue("postgres_app_engine")
         env["DATABASE_URL"] = app_engine.url.render_as_string(hide_password=False)
