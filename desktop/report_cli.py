@@ -6,7 +6,7 @@ against this PC's replica, so a manager can schedule them.
         [--booking-mode MODE ...] [--method METHOD ...] [--inventory-category CAT ...]
         [--group-by day|week|month] [--section KEY] [--lang en|zh_TW|zh_CN|ja] [--paper A4|Letter]
     clinic-desktop report --list
-    clinic-desktop print poster --base-url URL [--paper A4|Letter|A3] [--logo FILE] --out FILE
+    clinic-desktop print poster --base-url URL [--paper A4|Letter|A3] [--logo FILE] [--rotate] --out FILE
     clinic-desktop print patient-card --patient CODE --out FILE
     clinic-desktop print labels patient --patient CODE [--size 62x29|57x32|62x100] [--copies N] --out FILE
     clinic-desktop print labels treatments [--sheet L7160|L7163|5160] [--outlines] --out FILE
@@ -45,11 +45,13 @@ from common.printing import service as printing
 from common.printing.pages import SHEETS, LabelSize, Paper, paper_for
 from common.printing.report_csv import report_csv
 from common.printing.report_pdf import report_pdf
+from common.registration.service import rotate_registration_key
 from common.reports.model import Granularity, ReportFilters, ReportRange
 from common.reports.registry import REPORTS, run_report
 from common.scheduling.models import Appointment, AppointmentType, BookingMode
 from common.staff.models import StaffUser
 from common.storage.engine import create_database_engine
+from desktop.actions import Intent, perform
 from desktop.startup import create_demo_clinic, open_replica
 
 EXIT_USAGE = 2
@@ -122,6 +124,12 @@ def _parser() -> argparse.ArgumentParser:
         "--base-url", required=True, help="the clinic server's address, e.g. https://clinic.example.com"
     )
     poster.add_argument("--logo", type=Path, help="a PNG or JPEG (default: the clinic's logo, if set)")
+    poster.add_argument(
+        "--rotate",
+        action="store_true",
+        help="retire the current link first, so every poster printed before stops working "
+        "(an enrolled PC asks the server, which makes the new link: sync, then print)",
+    )
     _common(poster, papers=[p.value for p in Paper])
     poster.set_defaults(run=run_poster)
 
@@ -297,6 +305,24 @@ def _patient_id(ctx: ServiceContext, given: str) -> uuid.UUID:
 def run_poster(args: argparse.Namespace) -> int:
     logo = args.logo.read_bytes() if args.logo else None
     session = _open(args)
+    if args.rotate:
+        rotated = perform(
+            session.db,
+            session.clinic_id,
+            session.actor,
+            Intent(
+                "rotate_registration_key",
+                {},
+                rotate_registration_key,
+                changes=frozenset({"registration_keys"}),
+            ),
+        )
+        print(
+            "retired the poster's link"
+            + (f"; new link version {rotated}" if rotated else ": sync, then print")
+        )
+        if not rotated:
+            return 0
     pdf = _run(
         session,
         lambda ctx: printing.registration_poster(

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from common.database import Database
 from common.patients.models import Patient
+from common.registration.errors import RegistrationLinkRetired
+from common.registration.service import verify_registration_token
 from common.storage.engine import create_database_engine, sqlite_url
 from desktop import report_cli
 from tests.common.printing_support import decode, pdf_text, render
@@ -100,7 +103,24 @@ def test_print_poster_card_and_labels(env, tmp_path):
     [(kind, url)] = decode(render(poster.read_bytes(), 0, dpi=120))
     assert kind == "QRCODE" and url.startswith("https://clinic.example.com/register/")
 
+    rotated = tmp_path / "rotated.pdf"
+    command = [
+        "print",
+        "poster",
+        "--base-url",
+        "https://clinic.example.com",
+        "--rotate",
+        "--out",
+        str(rotated),
+    ]
+    assert report_cli.main(command) == 0
+    [(_kind, new_url)] = decode(render(rotated.read_bytes(), 0, dpi=120))
+    assert new_url != url
+
     engine = create_database_engine(sqlite_url(env))
+    with pytest.raises(RegistrationLinkRetired):  # the poster printed before the rotation
+        verify_registration_token(Database(engine), url.rsplit("/", 1)[1])
+    verify_registration_token(Database(engine), new_url.rsplit("/", 1)[1])
     with engine.connect() as connection:
         code = connection.execute(select(Patient.__table__.c.barcode_id).limit(1)).scalar_one()
     engine.dispose()
