@@ -35,7 +35,14 @@ CANARY = "Zqxcanary"
 @pytest.fixture
 def client(db: Database, tmp_path: Path) -> Iterator[TestClient]:
     settings = load_server_settings(
-        {"CLINIC_DATA_DIR": str(tmp_path), "DATABASE_URL": "sqlite://", "CLINIC_JWT_SECRET": "t" * 40}
+        {
+            "CLINIC_DATA_DIR": str(tmp_path),
+            "DATABASE_URL": "sqlite://",
+            "CLINIC_JWT_SECRET": "t" * 40,
+            # No scheduled jobs: on PostgreSQL a round over every clinic in the test database ran on
+            # in its thread after the test ended, holding its job's advisory lock.
+            "CLINIC_RUN_JOBS": "0",
+        }
     )
     app = create_app(settings, engine=db.engine, clock=db.clock)
     with TestClient(app) as test_client:
