@@ -358,6 +358,12 @@ class Keypad(QWidget):
     def retranslate(self, locale: str) -> None:
         self.clear_key.setText(translate(strings.KEYS_CLEAR, locale))
 
+    def type_into(self, field: QLineEdit) -> None:
+        """Every key edits `field` (a screen with one digits field)."""
+        self.sig_digit.connect(field.insert)
+        self.sig_backspace.connect(field.backspace)
+        self.sig_clear.connect(field.clear)
+
     def set_spacing(self, pixels: int) -> None:
         self._grid.setSpacing(pixels)
 
@@ -476,6 +482,15 @@ class LetterKeyboard(QWidget):
             layout = row.layout() if row is not None else None
             if layout is not None:
                 layout.setSpacing(pixels)
+
+
+def button_row(back: QPushButton, forward: QPushButton) -> QHBoxLayout:
+    """A screen's bottom row: the way back on the left, the way on at the right."""
+    row = QHBoxLayout()
+    row.addWidget(back)
+    row.addStretch(1)
+    row.addWidget(forward)
+    return row
 
 
 def digits_field(length: int) -> QLineEdit:

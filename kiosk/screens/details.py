@@ -14,7 +14,7 @@ from common.i18n import translate
 from kiosk import strings
 from kiosk.screens.base import Screen
 from kiosk.theme import Metrics
-from kiosk.widgets import Keypad, LetterKeyboard, Notice, button, digits_field, label
+from kiosk.widgets import Keypad, LetterKeyboard, Notice, button, button_row, digits_field, label
 
 MIN_YEAR = 1900
 
@@ -63,10 +63,7 @@ class DetailsScreen(Screen):
         self.year.textEdited.connect(lambda text: self._advance(self.year, text, 4, self.month))
         self.month.textEdited.connect(lambda text: self._advance(self.month, text, 2, self.day))
         self.form = self._form()
-        self.buttons = QHBoxLayout()
-        self.buttons.addWidget(self.back)
-        self.buttons.addStretch(1)
-        self.buttons.addWidget(self.submit)
+        self.buttons = button_row(self.back, self.submit)
         self.apply_metrics(self.metrics)
 
     def _form(self) -> QWidget:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from common.checkin.flow import EnterPhoneDigits
 from common.checkin.lookup import PHONE_DIGITS
@@ -13,7 +13,7 @@ from common.i18n import translate
 from kiosk import strings
 from kiosk.screens.base import Screen
 from kiosk.theme import Metrics
-from kiosk.widgets import Keypad, Notice, button, digits_field, label
+from kiosk.widgets import Keypad, Notice, button, button_row, digits_field, label
 
 
 class PhoneScreen(Screen):
@@ -30,18 +30,13 @@ class PhoneScreen(Screen):
         self.digits.setObjectName("phone-digits")
         self.digits.returnPressed.connect(self._submit)
         self.keypad = Keypad()
-        self.keypad.sig_digit.connect(self.digits.insert)
-        self.keypad.sig_backspace.connect(self.digits.backspace)
-        self.keypad.sig_clear.connect(self.digits.clear)
+        self.keypad.type_into(self.digits)
         self.back = button("secondary")
         self.back.clicked.connect(self.sig_back.emit)
         self.submit = button("primary")
         self.submit.setObjectName("submit")
         self.submit.clicked.connect(self._submit)
-        self.buttons = QHBoxLayout()
-        self.buttons.addWidget(self.back)
-        self.buttons.addStretch(1)
-        self.buttons.addWidget(self.submit)
+        self.buttons = button_row(self.back, self.submit)
         self.apply_metrics(self.metrics)
 
     def _submit(self) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QLineEdit, QWidget
 
 from common.i18n import translate
 from kiosk import strings
 from kiosk.screens.base import Screen
 from kiosk.theme import Metrics
-from kiosk.widgets import Keypad, Notice, button, digits_field, label
+from kiosk.widgets import Keypad, Notice, button, button_row, digits_field, label
 
 MAX_PIN = 12
 
@@ -29,18 +29,13 @@ class StaffScreen(Screen):
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.returnPressed.connect(self._submit)
         self.keypad = Keypad()
-        self.keypad.sig_digit.connect(self.pin.insert)
-        self.keypad.sig_backspace.connect(self.pin.backspace)
-        self.keypad.sig_clear.connect(self.pin.clear)
+        self.keypad.type_into(self.pin)
         self.cancel = button("secondary")
         self.cancel.clicked.connect(self.sig_cancel.emit)
         self.leave = button("primary")
         self.leave.setObjectName("leave")
         self.leave.clicked.connect(self._submit)
-        self.buttons = QHBoxLayout()
-        self.buttons.addWidget(self.cancel)
-        self.buttons.addStretch(1)
-        self.buttons.addWidget(self.leave)
+        self.buttons = button_row(self.cancel, self.leave)
         self.apply_metrics(self.metrics)
 
     def _submit(self) -> None:
