@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final
 
+import shiboken6
 from PySide6.QtCore import QObject, QRect, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
@@ -432,7 +433,10 @@ class IntegrityCheck(QObject):
         try:
             check_integrity(self._db)
         except DatabaseDamaged:
-            self.sig_damaged.emit()
+            # The check runs on a plain thread and can outlive its app (a desk closed while it
+            # read the file): emitting on a destroyed QObject raises inside Qt's event loop.
+            if shiboken6.isValid(self):
+                self.sig_damaged.emit()
         except SQLAlchemyError:
             log.exception("the integrity check of the local replica could not run")
 
