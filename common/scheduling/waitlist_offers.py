@@ -5,17 +5,24 @@ doctor, in the period that holds the start (if it named one), and its appointmen
 doctor is free and working for its whole length from that start. The patient whose appointment
 freed the time is skipped, and so is every entry already offered this freed time (it declined or
 let the offer lapse). The offer is only recorded here, as Pending; a relay sends it.
+
+Offers are made by the services on every replica (a desk cancelling, declining or taking a
+patient off the list offline makes the next offer in its own replica), never sent as an intent
+of their own. So an offer's id is derived from what makes it unique, the freed appointment and
+the entry (an entry is offered a freed appointment's time at most once): the desk's offer and
+the one the server makes when the desk's change arrives are the same row, and an offer the desk
+accepted offline is found on the server.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Final
 
 from sqlalchemy import or_, select
 
 from common.context import ServiceContext
-from common.ids import new_id
 from common.scheduling.booked import booked_between
 from common.scheduling.clinic_rules import BookingRules
 from common.scheduling.intervals import covers, merge, subtract
@@ -27,6 +34,8 @@ from common.scheduling.models import (
     WaitlistStatus,
 )
 from common.scheduling.working_time import DoctorWeeks
+
+_OFFER_NAMESPACE: Final = uuid.UUID("0d3f6c1e-8a4b-5e27-b9c1-6f2a7d4e8b35")
 
 
 def offer_freed_slot(
@@ -67,7 +76,7 @@ def offer_freed_slot(
         if not covers(free, slot_start, ends_at):
             continue
         offer = WaitlistOffer(
-            id=new_id(),
+            id=offer_id(freed.id, entry.id),
             entry_id=entry.id,
             freed_appointment_id=freed.id,
             doctor_id=doctor_id,
@@ -80,6 +89,11 @@ def offer_freed_slot(
         entry.status = WaitlistStatus.OFFERED
         return offer
     return None
+
+
+def offer_id(freed_appointment_id: uuid.UUID, entry_id: uuid.UUID) -> uuid.UUID:
+    """The id every replica gives the offer of this freed appointment's time to this entry."""
+    return uuid.uuid5(_OFFER_NAMESPACE, f"{freed_appointment_id}:{entry_id}")
 
 
 def _free_time(

@@ -2,9 +2,12 @@
 
 The entry's id and the id of the appointment an accepted offer books are made on the desk
 (`entry_id`, `appointment_id`), so a desk can add a patient and take them off again, or accept an
-offer and then check the patient in, all before it reconnects. An offer accepted offline whose
-time another desk booked first is refused with a reason (the patient stays on the waitlist), not
-put in the conflict inbox: the inbox rebooks bookings, and an offer is not one.
+offer and then check the patient in, all before it reconnects. An offer's own id is never sent:
+the desk that passes a time on (a cancellation, a decline) makes the same offer, under the same
+id, as the server will (common/scheduling/waitlist_offers.py), so a desk may decline an offer and
+accept the next one offline. An offer accepted offline whose time another desk booked first is
+refused with a reason (the patient stays on the waitlist), not put in the conflict inbox: the
+inbox rebooks bookings, and an offer is not one.
 """
 
 from __future__ import annotations
