@@ -22,6 +22,7 @@ from common.registration.errors import (
     RegistrationLinkRetired,
 )
 from common.registration.models import RegistrationKey
+from common.storage.session import next_change_seq
 from common.sync import state
 
 # The server serves the registration form at this path, followed by the token.
@@ -59,24 +60,49 @@ def registration_link(ctx: ServiceContext, base_url: str) -> RegistrationLink:
     return RegistrationLink(f"{base}{REGISTRATION_PATH}{token}", token, key.key_version)
 
 
-def rotate_registration_key(ctx: ServiceContext) -> int | None:
+def rotate_registration_key(ctx: ServiceContext, *, base_version: int | None = None) -> int | None:
     """Retire the signing key and make the next one: every poster printed before stops working.
     Returns the new key's version.
+
+    `base_version`: the newest key version the caller knew when it asked (a desk's rotation
+    carries it). Two desks asking for a new poster link at about the same time both mean the key
+    they knew; once the first rotation has replaced it, the second changes nothing and returns the
+    live key's version: rotating again would retire the key the first made, and with it the
+    posters already printed from it. Without `base_version` (a rotation from older desk software)
+    the live key is always rotated.
 
     On a replica enrolled with a server (the `rotate_registration_key` intent's local run) the key
     is only retired, so the desk stops printing the old link at once; the server makes the next
     key and the desk receives it by pull (None is returned)."""
     ctx.authorize(Permission.REGISTRATION_MANAGE, entity_type=ENTITY)
+    # Taken first (the clinic's other writers wait to the commit), so the keys read below include
+    # a rotation another desk committed a moment ago.
+    next_change_seq(ctx.session, ctx.clinic_id)
+    keys = list(ctx.session.scalars(select(RegistrationKey).with_for_update()))
+    live = max((key for key in keys if key.retired_at is None), key=_version, default=None)
+    if base_version is not None and live is not None and live.key_version > base_version:
+        # Recorded, though nothing changed: who asked for a new link, and which key answered it.
+        ctx.audit("registration.key_rotate_superseded", ENTITY, live.id)
+        return live.key_version
     now = ctx.now()
-    newest = 0
-    for key in ctx.session.scalars(select(RegistrationKey).with_for_update()):
-        newest = max(newest, key.key_version)
+    for key in keys:
         if key.retired_at is None:
             key.retired_at = now
             ctx.audit("registration.key_retire", ENTITY, key.id, changed_fields=["retired_at"])
     if follows_a_server(ctx):
         return None
+    newest = max((key.key_version for key in keys), default=0)
     return _new_key(ctx, newest + 1).key_version
+
+
+def _version(key: RegistrationKey) -> int:
+    return key.key_version
+
+
+def newest_key_version(ctx: ServiceContext) -> int:
+    """The newest signing key's version this database holds, retired or not (0 if none): what a
+    desk's rotation is based on."""
+    return _newest_version(ctx)
 
 
 def first_key(clinic_id: uuid.UUID) -> RegistrationKey:

@@ -3,6 +3,7 @@ verifies; a rotation made at a desk reaches the server as an intent; kiosks neve
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, delete, func, select
 
+from common.audit.models import AuditLog
 from common.clock import FrozenClock
 from common.context import Actor
 from common.i18n import translate
@@ -18,7 +20,7 @@ from common.registration import service as registration
 from common.registration.errors import RegistrationKeyNotSynced, RegistrationLinkRetired
 from common.registration.models import RegistrationKey
 from common.staff.models import Role
-from common.sync.models import DeviceKind
+from common.sync.models import DeviceKind, OutboxStatus
 from common.sync.tables import is_synced_name
 from tests.common.printing_support import decode, render
 from tests.e2e.conftest import SyncWorld, build_sync_world
@@ -140,3 +142,92 @@ def test_an_enrolled_desk_without_a_key_says_to_sync_and_never_makes_one(sync_wo
     assert link.version == 1 and _status(sw, link.url) == 200
     with sw.server_db.session(sw.clinic_id) as session:
         assert session.scalar(select(func.count()).select_from(RegistrationKey)) == 1
+
+
+def _rotated_at(sw: SyncWorld, *desks: Device) -> None:
+    for desk in desks:
+        assert desk.run(_manager(sw, desk), "rotate_registration_key", {}) is None
+
+
+@pytest.mark.parametrize("first_to_push", [0, 1])
+def test_two_desks_rotating_at_once_make_one_new_link(sync_world: SyncWorld, first_to_push: int) -> None:
+    sw = sync_world
+    desks = [sw.device("desk"), sw.device("desk2")]
+    for desk in desks:
+        desk.sync()
+    old = _desk_link(sw, desks[0])
+    _rotated_at(sw, *desks)  # both asked for a new poster link, each knowing key 1
+    first, second = desks[first_to_push], desks[1 - first_to_push]
+
+    first.sync()
+    assert _keys(sw.server_db.engine, sw) == [(1, True), (2, False)]
+    printed = _desk_link(sw, first)  # a poster printed before the other desk's rotation arrives
+    second.sync()
+    assert [(row.intent, row.status) for row in second.outbox()] == [
+        ("rotate_registration_key", OutboxStatus.APPLIED)
+    ]
+    assert second.outbox()[0].args == {"base_version": 1}
+    assert _keys(sw.server_db.engine, sw) == [(1, True), (2, False)]  # one new key, not two
+    assert printed.version == 2 and _status(sw, printed.url) == 200
+    assert _status(sw, old.url) == 410
+    assert _desk_link(sw, second) == printed
+    with sw.server_db.session(sw.clinic_id) as session:
+        actions = session.scalars(
+            select(AuditLog.action)
+            .where(AuditLog.chain_id == sw.server_db.chain_id, AuditLog.action.like("registration.%"))
+            .order_by(AuditLog.chain_seq)
+        ).all()
+    assert actions == [
+        "registration.key_retire",
+        "registration.key_create",
+        "registration.key_rotate_superseded",
+    ]
+    first.sync()
+    for desk in desks:
+        assert _keys(desk.engine, sw) == [(1, True), (2, False)]
+
+
+def test_rotations_pushed_at_the_same_moment_make_one_new_link(sync_world: SyncWorld) -> None:
+    sw = sync_world
+    desks = [sw.device("desk"), sw.device("desk2")]
+    for desk in desks:
+        desk.sync()
+    _rotated_at(sw, *desks)
+    failures: list[BaseException] = []
+
+    def push(desk: Device) -> None:
+        try:
+            desk.sync()
+        except BaseException as error:  # reported below, with the test's own thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=push, args=(desk,)) for desk in desks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    for desk in desks:
+        assert [row.status for row in desk.outbox()] == [OutboxStatus.APPLIED]
+    assert _keys(sw.server_db.engine, sw) == [(1, True), (2, False)]
+    for desk in desks:
+        desk.sync()
+        assert _desk_link(sw, desk).version == 2
+
+
+def test_a_desk_rotating_after_it_received_the_new_key_rotates_again(sync_world: SyncWorld) -> None:
+    sw = sync_world
+    desk, other = sw.device("desk"), sw.device("desk2")
+    desk.sync()
+    other.sync()
+    _rotated_at(sw, desk)
+    desk.sync()
+    other.sync()  # knows key 2 now: its rotation is meant for key 2
+    printed = _desk_link(sw, other)
+    _rotated_at(sw, other, other)  # asked twice before syncing: one rotation
+    other.sync()
+    assert [row.args for row in other.outbox()] == [{"base_version": 2}, {"base_version": 2}]
+    assert {row.status for row in other.outbox()} == {OutboxStatus.APPLIED}
+    assert _keys(sw.server_db.engine, sw) == [(1, True), (2, True), (3, False)]
+    assert _status(sw, printed.url) == 410
+    assert _desk_link(sw, other).version == 3
