@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime, format_skeleton
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
-from common.i18n import N_, LazyText, gettext, normalize_locale, translate
+from common.i18n import N_, LazyText, gettext, money, normalize_locale, translate
 from common.payments.money import currency_places
 from common.reports.model import Cell, ValueKind
 
@@ -61,6 +61,14 @@ def cell(value: Cell, kind: ValueKind, locale: str, currency: str) -> str:
     else:
         shown = format_decimal(value, format="#,##0", locale=where)
     return plain_spaces(shown)
+
+
+def figure(value: Cell, kind: ValueKind, locale: str, currency: str) -> str:
+    """A key figure, on a report's first page and on the Reports screen alike: money with its
+    symbol, whole amounts without minor units ('NT$12,500'); any other kind as a table shows it."""
+    if kind is ValueKind.MONEY and isinstance(value, Decimal | int):
+        return plain_spaces(money.format_money(value, currency, babel_locale(locale)))
+    return cell(value, kind, locale, currency)
 
 
 def period(day: date, kind: ValueKind, locale: str) -> str:

@@ -70,7 +70,7 @@ def _tiles(figures: Sequence[Figure], width: float, styles: Styles, locale: str,
     cells: list[list[Any]] = []
     row: list[Any] = []
     for figure in figures:
-        value = formatting.cell(figure.value, figure.kind, locale, currency)
+        value = formatting.figure(figure.value, figure.kind, locale, currency)
         label = translate(figure.label, locale)
         row.append([styles.para("tile_label", label), styles.para("tile_value", value)])
         if len(row) == TILES_PER_ROW:

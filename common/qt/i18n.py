@@ -16,11 +16,18 @@ from typing import Final
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_skeleton
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 
-from common.i18n import DEFAULT_LOCALE, LANGUAGE_NATIVE_NAMES, SUPPORTED_LOCALES, normalize_locale, translate
+from common.i18n import (
+    DEFAULT_LOCALE,
+    LANGUAGE_NATIVE_NAMES,
+    SUPPORTED_LOCALES,
+    money,
+    normalize_locale,
+    translate,
+)
 from common.i18n import ngettext as common_ngettext
 
 BABEL_LOCALES: Final = {"en": "en", "zh_TW": "zh_Hant_TW", "zh_CN": "zh_Hans_CN", "ja": "ja_JP"}
@@ -136,13 +143,10 @@ def format_datetime(value: datetime) -> str:
     return f"{format_day(value.date())} {format_time(value)}"
 
 
-def format_money(amount: Decimal | int, currency: str) -> str:
-    """'NT$12,500' (no minor units when the amount is whole) / 'NT$12,500.50'."""
-    value = Decimal(amount)
-    locale = _language.babel_locale
-    if value == value.to_integral_value():
-        return format_currency(value, currency, locale=locale, currency_digits=False, format="¤#,##0")
-    return format_currency(value, currency, locale=locale)
+def format_money(amount: Decimal | int, currency: str, *, exact: bool = False) -> str:
+    """'NT$12,500' (no minor units when the amount is whole) / 'NT$12,500.50'; NT$ in every
+    language (common/i18n/money.py). `exact` keeps every place a unit cost has: 'NT$0.35'."""
+    return money.format_money(amount, currency, _language.babel_locale, exact=exact)
 
 
 def format_number(value: int | Decimal) -> str:

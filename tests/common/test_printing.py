@@ -21,7 +21,7 @@ from common.payments import service as payments
 from common.payments.models import PaymentKind, PaymentMethod, PaymentRecord
 from common.printing import service as printing
 from common.printing.fonts import cjk_font
-from common.printing.formatting import cell
+from common.printing.formatting import figure as key_figure
 from common.printing.pages import L7160, SHEETS, Paper
 from common.printing.report_csv import report_csv
 from common.printing.report_pdf import report_pdf
@@ -117,7 +117,7 @@ def test_every_report_exports_pdf_and_csv_with_the_same_figures(world, history, 
     for section in data.sections:
         assert translate(section.title, "en") in text
     for figure in data.figures:
-        assert cell(figure.value, figure.kind, "en", "TWD") in text, figure.key
+        assert key_figure(figure.value, figure.kind, "en", "TWD") in text, figure.key
     parsed = list(csv.reader(io.StringIO(report_csv(data, locale="en").lstrip("\ufeff"))))
     flat = {value for row in parsed for value in row}
     for section in data.sections:

@@ -213,7 +213,7 @@ class ItemDetail(Card):
         supplier = [part for part in (item.supplier, item.supplier_phone, item.supplier_email) if part]
         self.facts["supplier"].setText("\n".join(supplier) if supplier else "—")
         self.facts["cost"].setText(
-            format_money(item.unit_cost, self._currency) if item.unit_cost is not None else "—"
+            format_money(item.unit_cost, self._currency, exact=True) if item.unit_cost is not None else "—"
         )
         self.facts["restocked"].setText(format_date(item.last_restocked) if item.last_restocked else "—")
         code = item.printable_code

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import date
-from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import Any, Final
@@ -39,10 +38,10 @@ from common.i18n import N_
 from common.inventory.models import InventoryCategory
 from common.payments.models import PaymentMethod
 from common.printing import formatting
-from common.qt.i18n import _, format_date, format_money, language
+from common.qt.i18n import _, format_date, language
 from common.qt.models import RIGHT, Column, RowTableModel
 from common.qt.operations import Job, Progress
-from common.reports.model import Figure, Granularity, ReportFilters, ReportRange, ValueKind
+from common.reports.model import Figure, Granularity, ReportFilters, ReportRange
 from common.reports.registry import REPORTS
 from common.scheduling.models import AppointmentType, BookingMode
 from desktop.desk import Desk
@@ -601,9 +600,7 @@ class ReportsScreen(Screen):
 
     def _figure_value(self, figure: Figure) -> str:
         currency = self.run.data.currency if self.run is not None else ""
-        if figure.kind is ValueKind.MONEY and isinstance(figure.value, Decimal | int):
-            return format_money(figure.value, currency)
-        return formatting.cell(figure.value, figure.kind, language().locale, currency)
+        return formatting.figure(figure.value, figure.kind, language().locale, currency)
 
     # -- printing and exporting -----------------------------------------------------------------------
 
