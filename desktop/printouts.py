@@ -1,7 +1,11 @@
-"""Printouts (patient cards, receipts) as PDF files opened in the system's viewer, which prints.
+"""Printouts from the desk's screens (a payment's receipt, a patient's card).
 
-The printables are made by common/printing on the worker; the file goes to a private temporary
-folder (it holds a patient's details) and the system opens it.
+They print as the Reports screen's printables do (desktop/screens/reports/printables.py): made by
+common/printing on the worker, then the system's print dialog on the document's own paper (the
+clinic's page or the 80 mm till roll for a receipt, as the print settings say; an ID-1 card), and
+printed on the worker. The dialog's PDF destination saves the document instead.
+
+Label sheets are files (desktop/screens/catalog/sheets.py): they go to a private temporary folder.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMainWindow, QWidget
 
-from common.context import ServiceContext
-from common.qt.i18n import language
+from common.qt.i18n import _
 from desktop.desk import Desk
+
+SENT_SHOWN_MS = 8_000
 
 
 @cache
@@ -55,22 +60,29 @@ def print_document(
     kind: str,
     record_id: uuid.UUID,
     parent: QWidget | None = None,
-    on_saved: Callable[[Path], None] | None = None,
+    on_done: Callable[[int], None] | None = None,
 ) -> None:
-    """Make the printable `kind` of a record (a patient's card, a payment's receipt) and open it."""
-    module = _printing()
-    make = getattr(module, kind, None) if module is not None else None
-    if not callable(make):
+    """Make the printable `kind` of a record (a patient's card, a payment's receipt) and print it
+    through the print dialog; the window's status bar says when it went to the printer."""
+    if not available(kind):
         return
-    locale = language().locale
+    # Qt's print support and pdfium load with the first printout, not with every screen.
+    from desktop.screens.reports.printables import print_printable
 
-    def build(ctx: ServiceContext) -> bytes:
-        data = make(ctx, record_id, locale=locale)
-        return data if isinstance(data, bytes) else bytes(data)
+    def sent(count: int) -> None:
+        tell_sent(parent, count)
+        if on_done is not None:
+            on_done(count)
 
-    def saved(data: bytes) -> None:
-        path = save_and_open(data, f"{kind}-{record_id.hex[:12]}")
-        if on_saved is not None:
-            on_saved(path)
+    print_printable(desk, kind, record_id, parent, on_done=sent)
 
-    desk.read(build, name=f"print.{kind}", on_success=saved, parent=parent)
+
+def tell_sent(parent: QWidget | None, count: int) -> None:
+    window = parent.window() if parent is not None else None
+    if isinstance(window, QMainWindow):
+        text = (
+            _("Sent 1 page to the printer.")
+            if count == 1
+            else _("Sent %(count)s pages to the printer.", count=count)
+        )
+        window.statusBar().showMessage(text, SENT_SHOWN_MS)

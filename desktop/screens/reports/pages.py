@@ -183,12 +183,11 @@ class PrinterUnavailable(DomainError):
     )
 
 
-def pdf_page_size(pdf: bytes) -> QPageSize:
-    """The first page's size (a named size when it is one: A4, Letter; else its own, e.g. a till
-    receipt 80 mm wide and as long as it is)."""
+def first_page_points(pdf: bytes) -> tuple[float, float]:
+    """The first page's width and height in points (a till receipt: 80 mm wide, as long as it is)."""
     document = pdfium.PdfDocument(pdf)
     try:
         width, height = document[0].get_size()
     finally:
         document.close()
-    return QPageSize(QSizeF(width, height), QPageSize.Unit.Point, "", QPageSize.SizeMatchPolicy.FuzzyMatch)
+    return float(width), float(height)
