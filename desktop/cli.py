@@ -13,11 +13,16 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desktop.app import DesktopApp
 
 DISPATCHED = ("report", "print")
 FREEZE_AFTER_MS = 1_500
+FREEZE_WHEN = ("login", "desk")  # the app's states: the sign-in window, the main window
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,13 +62,12 @@ def _dispatch(args: list[str]) -> int:
 
 
 def run_app() -> int:
-    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtCore import Qt
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     from common.config import load_settings
     from common.logs import configure_logging
-    from common.qt.operations import freeze_startup_objects
     from desktop.app import AppConfig, DesktopApp
 
     configure_logging()
@@ -72,13 +76,35 @@ def run_app() -> int:
     app.setApplicationName("Clinic Front Desk")
     app.setOrganizationName("clinic-front-desk")
     desk = DesktopApp(AppConfig(settings=load_settings()))
+    freeze_as_the_desk_opens(desk)
     desk.start()
-    # Once the sign-in window is up, while the person types: not on the way to the first window.
-    QTimer.singleShot(FREEZE_AFTER_MS, freeze_startup_objects)
     try:
         return int(app.exec())
     finally:
         desk.shutdown()
+
+
+def freeze_as_the_desk_opens(desk: DesktopApp, freeze: Callable[[], object] | None = None) -> None:
+    """Freeze what start-up made out of the cyclic collector's walk (common/runtime.py), once when
+    the sign-in window is up (the bulk: modules, with the desk's own loaded behind it while the
+    person types) and once when the main window is first shown (its services, screens and the
+    clinic's directory; a fraction of the first pause, since frozen objects are not walked again).
+    Each a moment after its window is painted, not on the way to it."""
+    from PySide6.QtCore import QTimer
+
+    from common.runtime import freeze_startup_objects
+
+    waiting = set(FREEZE_WHEN)
+
+    def reached(state: str) -> None:
+        if state not in waiting:
+            return
+        waiting.discard(state)
+        if not waiting:
+            desk.sig_state.disconnect(reached)
+        QTimer.singleShot(FREEZE_AFTER_MS, freeze or freeze_startup_objects)
+
+    desk.sig_state.connect(reached)
 
 
 if __name__ == "__main__":

@@ -20,14 +20,19 @@ import getpass
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from common.logs import configure_logging
 from kiosk import settings as kiosk_settings
 
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
+
 ENROLL_OPTIONS = ("--enroll", "--server", "--code", "--name")
+FREEZE_AFTER_MS = 1_500
 
 log = logging.getLogger("kiosk")
 
@@ -229,10 +234,26 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
         window_size=(800, 1280) if args.portrait else (1280, 800),
     )
     kiosk = KioskApp(options)
+    freeze_once_ready(kiosk)
     kiosk.start()
     code = int(app.exec())
     kiosk.stop()
     return code
+
+
+def freeze_once_ready(kiosk: KioskApp, freeze: Callable[[], object] | None = None) -> None:
+    """Freeze what start-up made out of the cyclic collector's walk (common/runtime.py) once the
+    window shows the welcome screen on an open replica, with the check-in flow, camera and
+    scanner made; a moment later, not on the way to the first frame."""
+    from PySide6.QtCore import QTimer
+
+    from common.runtime import freeze_startup_objects
+
+    def ready(_loaded: object) -> None:
+        kiosk.sig_loaded.disconnect(ready)
+        QTimer.singleShot(FREEZE_AFTER_MS, freeze or freeze_startup_objects)
+
+    kiosk.sig_loaded.connect(ready)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from common.errors import AuthenticationFailed
+from desktop import cli
 from tests.desktop.conftest import ADMIN, NURSE
 
 
@@ -68,3 +69,23 @@ def test_ctrl_l_locks_and_signing_out_destroys_the_window(desk, qtbot):
     desk.wait_state("login")
     assert desk.app.window is None
     assert desk.app.desk.session is None
+
+
+def test_start_up_objects_are_frozen_once_the_main_window_is_shown_and_not_again(desk, qtbot, monkeypatch):
+    monkeypatch.setattr(cli, "FREEZE_AFTER_MS", 0)
+    frozen: list[str] = []
+    cli.freeze_as_the_desk_opens(desk.app, lambda: frozen.append(desk.app.state))
+    desk.sign_in(NURSE)
+    desk.wait_state("desk")
+    qtbot.waitUntil(lambda: frozen == ["desk"], timeout=5_000)
+    assert desk.app.window is not None and desk.app.window.isVisible()
+    window = desk.app.window
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    desk.wait_state("locked")
+    window.lock_screen.sign_out.click()
+    desk.wait_state("login")  # back at the sign-in window, which this hook had not seen yet
+    qtbot.waitUntil(lambda: frozen == ["desk", "login"], timeout=5_000)
+    desk.sign_in(NURSE)
+    desk.wait_state("desk")
+    qtbot.wait(50)
+    assert frozen == ["desk", "login"]

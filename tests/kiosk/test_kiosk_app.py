@@ -17,12 +17,15 @@ from kiosk.supervisor import supervise
 from tests.kiosk.helpers import click, wedge_scan
 
 
-def test_the_demo_kiosk_starts_and_checks_a_demo_patient_in(tmp_path, qtbot, sqlite_template):
+def test_the_demo_kiosk_starts_and_checks_a_demo_patient_in(tmp_path, qtbot, sqlite_template, monkeypatch):
     options = KioskOptions(
         data_dir=tmp_path, windowed=True, camera=False, demo_patients=150, schema_template=sqlite_template
     )
     kiosk = KioskApp(options)
     qtbot.addWidget(kiosk.window)
+    monkeypatch.setattr(cli, "FREEZE_AFTER_MS", 0)
+    frozen: list[bool] = []  # whether the flow existed when start-up's objects were frozen
+    cli.freeze_once_ready(kiosk, lambda: frozen.append(kiosk.controller is not None))
     kiosk.start()
     assert kiosk.window.stack.currentWidget() is kiosk.window.starting
     qtbot.waitUntil(lambda: kiosk.controller is not None, timeout=30000)
@@ -30,6 +33,7 @@ def test_the_demo_kiosk_starts_and_checks_a_demo_patient_in(tmp_path, qtbot, sql
     assert controller is not None
     try:
         qtbot.waitUntil(lambda: isinstance(controller.state, Welcome), timeout=5000)
+        qtbot.waitUntil(lambda: frozen == [True], timeout=5000)
         assert kiosk.window.clinic_name.text() == "Lotus Aesthetic Clinic"
         assert controller.locale == "zh_TW"  # the demo clinic's own language
         assert kiosk.demo is not None
@@ -38,6 +42,7 @@ def test_the_demo_kiosk_starts_and_checks_a_demo_patient_in(tmp_path, qtbot, sql
         click(qtbot, kiosk.window, "check-in")
         # the demo clinic asks two arrival questions
         qtbot.waitUntil(lambda: isinstance(controller.state, Question), timeout=5000)
+        assert frozen == [True]  # once
     finally:
         controller.stop()
         QApplication.processEvents()
