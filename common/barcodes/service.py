@@ -30,6 +30,7 @@ from common.barcodes.targets import Target, find_manufacturer_item, inventory_en
 from common.context import ServiceContext
 from common.patients.models import Patient
 from common.patients.search_keys import search_text
+from common.storage.session import live_row
 
 KIND_FOR: Final[dict[BarcodeEntityType, payload.CodeKind]] = {
     BarcodeEntityType.PATIENT: payload.CodeKind.PATIENT,
@@ -288,7 +289,7 @@ def _require_target(ctx: ServiceContext, entity_type: BarcodeEntityType, entity_
 
 
 def _require_mapping(ctx: ServiceContext, barcode_id: uuid.UUID) -> BarcodeMapping:
-    mapping = ctx.session.scalars(select(BarcodeMapping).where(BarcodeMapping.id == barcode_id)).one_or_none()
+    mapping = live_row(ctx.session, BarcodeMapping, barcode_id)
     if mapping is None:
         raise BarcodeNotFound()
     return mapping

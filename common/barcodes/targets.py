@@ -14,6 +14,7 @@ from common.catalog.models import TreatmentCatalogItem
 from common.context import ServiceContext
 from common.inventory.models import InventoryCategory, InventoryItem
 from common.patients.models import Patient
+from common.storage.session import live_row
 
 Target = Patient | TreatmentCatalogItem | InventoryItem
 
@@ -68,7 +69,7 @@ def load_target(ctx: ServiceContext, entity_type: BarcodeEntityType, entity_id: 
         query = select(TreatmentCatalogItem).where(TreatmentCatalogItem.id == entity_id)
         return ctx.session.scalars(query).one_or_none()
     if entity_type is not BarcodeEntityType.PATIENT:
-        return ctx.session.scalars(select(InventoryItem).where(InventoryItem.id == entity_id)).one_or_none()
+        return live_row(ctx.session, InventoryItem, entity_id)
     patient_id: uuid.UUID | None = entity_id
     for _ in range(_MAX_MERGE_HOPS):
         if patient_id is None:

@@ -42,6 +42,7 @@ from common.scheduling.models import Appointment, AppointmentStatus
 from common.scheduling.status import check_in
 from common.scheduling.writes import load_appointment
 from common.staff.models import StaffUser
+from common.storage.session import live_row
 
 SCANNER_TYPE: Final = "kiosk"
 _ALREADY_IN: Final = frozenset({AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROGRESS})
@@ -118,7 +119,7 @@ def _timing_refusal(window: CheckInWindow, appointment: Appointment, now: dateti
 
 
 def _doctor_name(ctx: ServiceContext, doctor_id: uuid.UUID) -> str:
-    doctor = ctx.session.scalars(select(StaffUser).where(StaffUser.id == doctor_id)).one_or_none()
+    doctor = live_row(ctx.session, StaffUser, doctor_id)
     return f"{doctor.first_name} {doctor.last_name}".strip() if doctor is not None else ""
 
 

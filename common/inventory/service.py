@@ -63,6 +63,7 @@ from common.inventory.stock import (
     read_levels,
     stock_levels_query,
 )
+from common.storage.session import live_row
 from common.storage.types import MONEY_SCALE
 
 P = Permission
@@ -459,14 +460,14 @@ def list_reorders(
 
 
 def _item(ctx: ServiceContext, item_id: uuid.UUID) -> InventoryItem:
-    item = ctx.session.scalars(select(InventoryItem).where(InventoryItem.id == item_id)).one_or_none()
+    item = live_row(ctx.session, InventoryItem, item_id)
     if item is None:
         raise InventoryItemNotFound()
     return item
 
 
 def _reorder(ctx: ServiceContext, reorder_id: uuid.UUID) -> ReorderRequest:
-    request = ctx.session.scalars(select(ReorderRequest).where(ReorderRequest.id == reorder_id)).one_or_none()
+    request = live_row(ctx.session, ReorderRequest, reorder_id)
     if request is None:
         raise ReorderNotFound()
     return request

@@ -40,6 +40,7 @@ from common.patients.views import PatientView, view_for, visible_fields
 from common.payments.models import PaymentRecord
 from common.scheduling.models import Appointment, WaitlistEntry
 from common.storage.base import ClinicRecord
+from common.storage.session import live_row
 from common.treatments.models import TreatmentRecord
 
 INCLUDE_DELETED: Final = {"include_deleted": True}
@@ -259,7 +260,7 @@ def unmerge_patients(ctx: ServiceContext, merge_id: uuid.UUID) -> MergeOutcome:
     """Undo a merge: move back exactly the rows it moved (those still on the survivor), restore
     the duplicate, and put back the survivor fields it filled (unless edited since)."""
     ctx.authorize(Permission.PATIENT_MERGE, entity_type="patient_merge", entity_id=merge_id)
-    merge = ctx.session.scalars(select(PatientMerge).where(PatientMerge.id == merge_id)).one_or_none()
+    merge = live_row(ctx.session, PatientMerge, merge_id)
     if merge is None:
         raise MergeNotFound()
     if merge.reverted_at is not None:

@@ -14,8 +14,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
 from common.access.permissions import MEDICAL_FIELDS, Permission
 from common.barcodes.models import BarcodeEntityType
 from common.barcodes.service import issue_code
@@ -27,6 +25,7 @@ from common.patients.errors import InvalidPatientFieldValue, PatientEditConflict
 from common.patients.fields import REQUIRED_FIELDS, SEARCH_SOURCES, apply_search_keys, clean_fields
 from common.patients.models import Patient, PreferredLanguage
 from common.patients.views import PatientView, view_for
+from common.storage.session import live_row
 
 ENTITY = "patient"
 
@@ -150,7 +149,7 @@ def attach_barcode(patient: Patient, barcode_value: str) -> None:
 
 def load_patient(ctx: ServiceContext, patient_id: uuid.UUID) -> Patient:
     """A live patient of this clinic (the session hides other clinics' rows and tombstones)."""
-    patient = ctx.session.scalars(select(Patient).where(Patient.id == patient_id)).one_or_none()
+    patient = live_row(ctx.session, Patient, patient_id)
     if patient is None:
         raise PatientNotFound()
     return patient

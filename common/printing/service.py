@@ -30,6 +30,7 @@ from common.registration.service import registration_link
 from common.reports.base import display_name
 from common.reports.model import ValueKind
 from common.scheduling.models import Appointment
+from common.storage.session import live_row
 from common.treatments.models import TreatmentRecord
 
 SETTLED: Final = (PaymentStatus.COMPLETED, PaymentStatus.REFUNDED)
@@ -184,7 +185,7 @@ def _logo(ctx: ServiceContext) -> bytes | None:
 
 def _patient_code(ctx: ServiceContext, patient_id: uuid.UUID, action: str) -> cards.PatientCode:
     ctx.authorize(P.PATIENT_READ, entity_type="patient", entity_id=patient_id, patient_id=patient_id)
-    patient = ctx.session.scalars(select(Patient).where(Patient.id == patient_id)).one_or_none()
+    patient = live_row(ctx.session, Patient, patient_id)
     if patient is None:
         raise NotFound()
     settings = _settings(ctx)

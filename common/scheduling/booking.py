@@ -52,6 +52,7 @@ from common.scheduling.writes import (
     serialize_clinic_writes,
     unused_reservation_id,
 )
+from common.storage.session import live_row
 
 
 @dataclass(frozen=True)
@@ -290,7 +291,7 @@ def _placement(
 
 
 def require_bookable_patient(ctx: ServiceContext, patient_id: uuid.UUID) -> None:
-    patient = ctx.session.scalars(select(Patient).where(Patient.id == patient_id)).one_or_none()
+    patient = live_row(ctx.session, Patient, patient_id)
     if patient is None:
         raise NotFound()
     if not patient.is_active or patient.merged_into_id is not None:

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 from common.errors import NotFound
 from common.scheduling.errors import NotADoctor
 from common.staff.models import Role, StaffUser
+from common.storage.session import live_row
 
 
 def require_doctor(session: Session, doctor_id: uuid.UUID) -> StaffUser:
     """The doctor, or NotFound (unknown here, e.g. another clinic's id) / NotADoctor."""
-    staff = session.scalars(select(StaffUser).where(StaffUser.id == doctor_id)).one_or_none()
+    staff = live_row(session, StaffUser, doctor_id)
     if staff is None:
         raise NotFound()
     if staff.role is not Role.DOCTOR or not staff.is_active:

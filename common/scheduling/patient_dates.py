@@ -16,12 +16,13 @@ from common.patients.models import Patient
 from common.patients.service import stamp_changed_fields
 from common.scheduling.clinic_rules import BookingRules
 from common.scheduling.models import Appointment, AppointmentStatus
+from common.storage.session import live_row
 
 UPCOMING = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
 
 
 def _patient(ctx: ServiceContext, patient_id: uuid.UUID) -> Patient | None:
-    return ctx.session.scalars(select(Patient).where(Patient.id == patient_id)).one_or_none()
+    return live_row(ctx.session, Patient, patient_id)
 
 
 def refresh_next_appointment(ctx: ServiceContext, rules: BookingRules, patient_id: uuid.UUID) -> None:

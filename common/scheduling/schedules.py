@@ -15,6 +15,7 @@ from common.ids import new_id
 from common.scheduling.doctors import require_doctor
 from common.scheduling.errors import InvalidDateRange, InvalidTimeRange, InvalidWeekday, TimeOffNotFound
 from common.scheduling.models import DoctorSchedule, DoctorTimeOff, ScheduleBlockKind
+from common.storage.session import live_row
 
 MAX_REASON_LENGTH = 255
 
@@ -98,7 +99,7 @@ def add_time_off(
 
 def remove_time_off(ctx: ServiceContext, time_off_id: uuid.UUID) -> None:
     ctx.authorize(Permission.SCHEDULE_MANAGE, entity_type="doctor_time_off", entity_id=time_off_id)
-    row = ctx.session.scalars(select(DoctorTimeOff).where(DoctorTimeOff.id == time_off_id)).one_or_none()
+    row = live_row(ctx.session, DoctorTimeOff, time_off_id)
     if row is None:
         raise TimeOffNotFound()
     row.deleted_at = ctx.now()

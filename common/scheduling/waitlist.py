@@ -46,6 +46,7 @@ from common.scheduling.models import (
 )
 from common.scheduling.waitlist_offers import offer_freed_slot
 from common.scheduling.writes import serialize_clinic_writes
+from common.storage.session import live_row
 
 OPEN_OFFERS = (WaitlistOfferStatus.PENDING, WaitlistOfferStatus.SENT)
 OPEN_ENTRIES = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
@@ -272,14 +273,14 @@ def _pass_on(ctx: ServiceContext, rules: BookingRules, offer: WaitlistOffer) -> 
 
 
 def _load_entry(ctx: ServiceContext, entry_id: uuid.UUID) -> WaitlistEntry:
-    entry = ctx.session.scalars(select(WaitlistEntry).where(WaitlistEntry.id == entry_id)).one_or_none()
+    entry = live_row(ctx.session, WaitlistEntry, entry_id)
     if entry is None:
         raise WaitlistEntryNotFound()
     return entry
 
 
 def _load_offer(ctx: ServiceContext, offer_id: uuid.UUID) -> WaitlistOffer:
-    offer = ctx.session.scalars(select(WaitlistOffer).where(WaitlistOffer.id == offer_id)).one_or_none()
+    offer = live_row(ctx.session, WaitlistOffer, offer_id)
     if offer is None:
         raise WaitlistOfferNotFound()
     return offer

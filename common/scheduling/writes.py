@@ -27,7 +27,7 @@ from common.scheduling.clinic_rules import BookingRules
 from common.scheduling.errors import AppointmentNotFound, SlotUnavailable
 from common.scheduling.models import Appointment
 from common.scheduling.reservation_ids import new_reservation_id
-from common.storage.session import next_change_seq
+from common.storage.session import live_row, next_change_seq
 
 EXCLUSION_CONSTRAINT = "ex_appointments_doctor_time"
 RESERVATION_ID_ATTEMPTS = 8
@@ -39,9 +39,7 @@ def serialize_clinic_writes(ctx: ServiceContext) -> None:
 
 
 def load_appointment(ctx: ServiceContext, appointment_id: uuid.UUID) -> Appointment:
-    appointment = ctx.session.scalars(
-        select(Appointment).where(Appointment.id == appointment_id)
-    ).one_or_none()
+    appointment = live_row(ctx.session, Appointment, appointment_id)
     if appointment is None:
         raise AppointmentNotFound()
     return appointment

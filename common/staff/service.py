@@ -28,6 +28,7 @@ from common.staff import totp
 from common.staff.models import Role, StaffUser
 from common.staff.password_policy import check_password
 from common.staff.passwords import hash_password, needs_rehash, verify_password
+from common.storage.session import live_row
 
 ENTITY: Final = "staff_user"
 _EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -467,7 +468,7 @@ def _view(ctx: ServiceContext, user: StaffUser) -> StaffView:
 
 
 def _load(ctx: ServiceContext, user_id: uuid.UUID) -> StaffUser:
-    user = ctx.session.scalars(select(StaffUser).where(StaffUser.id == user_id)).one_or_none()
+    user = live_row(ctx.session, StaffUser, user_id)
     if user is None:
         raise NotFound()
     return user

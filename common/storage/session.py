@@ -14,7 +14,7 @@ On PostgreSQL the clinic is also set per transaction (`app.clinic_id`) for row-l
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker, with_loader_criteria
@@ -23,7 +23,12 @@ from common.clinics.models import Clinic, ClinicSequence
 from common.clock import SYSTEM_CLOCK, Clock
 from common.storage.base import ClinicRecord, ClinicRow
 
+RowT = TypeVar("RowT", bound=ClinicRow)
+
 INCLUDE_DELETED = "include_deleted"
+# In session.info: a set that keeps every row `live_row` found alive for the session's life (the
+# identity map holds rows weakly, so a row no one refers to is read again by the next lookup).
+KEEP_FOUND_ROWS = "keep_found_rows"
 ALL_CLINICS = "all_clinics"
 
 
@@ -58,6 +63,26 @@ def open_session(
     return factory(info={"clinic_id": clinic_id, "clock": clock})
 
 
+_CRITERIA = "clinic_criteria"
+
+
+def _criteria(clinic_id: uuid.UUID, include_deleted: bool) -> tuple[Any, ...]:
+    """The loader criteria that scope a statement to the clinic (made once per session: building
+    them per statement cost more than the statement's own compiled-cache lookup)."""
+    criteria: list[Any] = [
+        with_loader_criteria(ClinicRow, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
+        with_loader_criteria(Clinic, lambda cls: cls.id == clinic_id, include_aliases=True),
+    ]
+    if not include_deleted:
+        criteria.append(
+            with_loader_criteria(ClinicRecord, lambda cls: cls.deleted_at.is_(None), include_aliases=True)
+        )
+        criteria.append(
+            with_loader_criteria(Clinic, lambda cls: cls.deleted_at.is_(None), include_aliases=True)
+        )
+    return tuple(criteria)
+
+
 @event.listens_for(ClinicSession, "do_orm_execute")
 def _scope_to_clinic(state: ORMExecuteState) -> None:
     session = state.session
@@ -66,17 +91,12 @@ def _scope_to_clinic(state: ORMExecuteState) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    criteria: list[Any] = [
-        with_loader_criteria(ClinicRow, lambda cls: cls.clinic_id == clinic_id, include_aliases=True),
-        with_loader_criteria(Clinic, lambda cls: cls.id == clinic_id, include_aliases=True),
-    ]
-    if not state.execution_options.get(INCLUDE_DELETED, False):
-        criteria.append(
-            with_loader_criteria(ClinicRecord, lambda cls: cls.deleted_at.is_(None), include_aliases=True)
-        )
-        criteria.append(
-            with_loader_criteria(Clinic, lambda cls: cls.deleted_at.is_(None), include_aliases=True)
-        )
+    include_deleted = bool(state.execution_options.get(INCLUDE_DELETED, False))
+    made: dict[tuple[uuid.UUID, bool], tuple[Any, ...]] = session.info.setdefault(_CRITERIA, {})
+    key = (clinic_id, include_deleted)
+    criteria = made.get(key)
+    if criteria is None:
+        criteria = made[key] = _criteria(clinic_id, include_deleted)
     state.statement = state.statement.options(*criteria)
 
 
@@ -165,3 +185,21 @@ def _apply_storage_rules(session: Session, _context: Any, _instances: Any) -> No
 
 def load_clinic(session: Session, clinic_id: uuid.UUID) -> Clinic | None:
     return session.scalars(select(Clinic).where(Clinic.id == clinic_id)).one_or_none()
+
+
+def live_row(session: Session, model: type[RowT], row_id: uuid.UUID) -> RowT | None:
+    """The clinic's live row `row_id` of `model`, or None (unknown, another clinic's, a tombstone).
+
+    The session's own copy when it already holds the row (what a SELECT would hand back too: an
+    object already loaded is not refreshed by a query), else one SELECT scoped like any other.
+    """
+    clinic_id = session.info.get("clinic_id")
+    if clinic_id is None:
+        raise TenantViolation("a clinic row looked up outside a clinic session")
+    row = session.get(model, (clinic_id, row_id))
+    if row is None or (isinstance(row, ClinicRecord) and row.deleted_at is not None):
+        return None
+    kept: set[Any] | None = session.info.get(KEEP_FOUND_ROWS)
+    if kept is not None:
+        kept.add(row)
+    return row

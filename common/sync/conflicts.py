@@ -26,6 +26,7 @@ from common.i18n import N_
 from common.licensing.service import PatientLimitReached, StaffLimitReached
 from common.scheduling.errors import PeriodFull, SlotUnavailable
 from common.scheduling.models import ACTIVE_STATUSES, Appointment
+from common.storage.session import live_row
 from common.sync.models import ConflictKind, ConflictStatus, SyncConflict
 
 RESOLVE_PERMISSION: Final = Permission.APPOINTMENT_MANAGE
@@ -174,7 +175,7 @@ def resolve_conflict(
     from common.sync.intents import INTENTS  # the intents name this module; resolve runs them
 
     ctx.authorize(RESOLVE_PERMISSION, entity_type="sync_conflict", entity_id=conflict_id)
-    conflict = ctx.session.scalars(select(SyncConflict).where(SyncConflict.id == conflict_id)).one_or_none()
+    conflict = live_row(ctx.session, SyncConflict, conflict_id)
     if conflict is None:
         raise ConflictNotFound()
     if conflict.status is not ConflictStatus.OPEN:

@@ -43,6 +43,7 @@ from common.payments import service as payments
 from common.payments.models import PaymentMethod, PaymentRecord
 from common.scheduling import booking, status
 from common.scheduling.models import AppointmentType, DayPeriod
+from common.storage.session import live_row
 from common.sync import conflicts, reviews
 from common.treatments import service as treatments
 from common.treatments.models import TreatmentRecord
@@ -317,7 +318,7 @@ def _record_treatment(ctx: ServiceContext, args: RecordTreatmentArgs) -> Any:
 def _existing(ctx: ServiceContext, model: type[Any], row_id: uuid.UUID) -> Any:
     """The clinic's row with this id, if the change that makes it was already applied (the same
     change sent again under another number, e.g. by a device restored from a backup)."""
-    return ctx.session.scalars(select(model).where(model.id == row_id)).one_or_none()
+    return live_row(ctx.session, model, row_id)
 
 
 class TakePaymentArgs(Args):

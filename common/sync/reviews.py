@@ -17,6 +17,7 @@ from common.context import ServiceContext
 from common.errors import NotFound
 from common.i18n import N_
 from common.patients.models import Patient
+from common.storage.session import live_row
 from common.sync.models import MergeReview, ReviewStatus
 
 REVIEW_PERMISSION: Final = Permission.PATIENT_READ
@@ -90,7 +91,7 @@ def list_reviews(ctx: ServiceContext, *, include_acknowledged: bool = False) -> 
 
 def acknowledge(ctx: ServiceContext, review_id: uuid.UUID) -> MergeReview:
     ctx.authorize(Permission.PATIENT_WRITE, entity_type="merge_review", entity_id=review_id)
-    row = ctx.session.scalars(select(MergeReview).where(MergeReview.id == review_id)).one_or_none()
+    row = live_row(ctx.session, MergeReview, review_id)
     if row is None:
         raise ReviewNotFound()
     if row.status is ReviewStatus.OPEN:

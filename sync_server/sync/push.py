@@ -48,7 +48,7 @@ from common.database import Database
 from common.errors import DomainError, PermissionDenied
 from common.i18n import N_, translate
 from common.staff.models import Role, StaffUser
-from common.storage.session import ClinicSession
+from common.storage.session import KEEP_FOUND_ROWS, ClinicSession
 from common.sync.bulk_apply import paused_gc
 from common.sync.conflicts import MutationInfo, conflict_kind, record_conflict, set_current_mutation
 from common.sync.intents import INTENTS
@@ -157,6 +157,10 @@ class _Chunk:
             session.begin(),
             deferred_links(session),
         ):
+            # Rows a mutation looked up stay at hand for the next ones: the chunk takes the
+            # clinic's change counter before its first mutation and holds it to the commit, so no
+            # other writer of the clinic can change them meanwhile.
+            session.info[KEEP_FOUND_ROWS] = set()
             row = session.scalars(
                 select(SyncDevice)
                 .where(SyncDevice.clinic_id == device.clinic_id, SyncDevice.id == device.device_id)

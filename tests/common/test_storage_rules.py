@@ -6,14 +6,20 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from common.ids import new_id
 from common.inventory.models import InventoryCategory, InventoryItem, InventoryMovement, MovementKind
 from common.patients.models import Patient
 from common.patients.search_keys import search_text
 from common.staff.models import StaffUser
-from common.storage.session import INCLUDE_DELETED, StorageRuleViolation, TenantViolation
+from common.storage.session import (
+    INCLUDE_DELETED,
+    KEEP_FOUND_ROWS,
+    StorageRuleViolation,
+    TenantViolation,
+    live_row,
+)
 
 
 def new_patient(first: str = "Mei", last: str = "Lin") -> Patient:
@@ -195,3 +201,39 @@ def test_a_change_number_taken_in_a_rolled_back_savepoint_is_not_reused(world):
     assert "Ghost" not in seqs
     assert seqs["Kept"] == ghost_seq  # the counter rolled back with the savepoint: the number is taken again
     assert seqs["Kept"] < seqs["Later"]
+
+
+def test_a_row_looked_up_by_id_is_the_clinics_own_and_alive(world, other_world, clock):
+    patient = new_patient("Lookup", "Me")
+    with world.system() as ctx:
+        ctx.session.add(patient)
+    with other_world.system() as ctx:
+        assert live_row(ctx.session, Patient, patient.id) is None
+    with world.system() as ctx:
+        found = live_row(ctx.session, Patient, patient.id)
+        assert found is not None and found.last_name == "Me"
+        assert live_row(ctx.session, Patient, new_id()) is None
+        found.deleted_at = clock.now()
+        ctx.session.flush()
+        assert live_row(ctx.session, Patient, patient.id) is None
+    with world.system() as ctx:
+        assert live_row(ctx.session, Patient, patient.id) is None
+
+
+def test_a_session_that_keeps_found_rows_reads_each_once(world):
+    patients = [new_patient("Kept", str(number)) for number in range(3)]
+    with world.system() as ctx:
+        ctx.session.add_all(patients)
+    statements: list[str] = []
+    with world.system() as ctx:
+        ctx.session.info[KEEP_FOUND_ROWS] = set()
+        event.listen(
+            ctx.session.get_bind(), "before_cursor_execute", lambda *args: statements.append(args[2])
+        )
+        for _ in range(3):
+            for patient in patients:
+                assert live_row(ctx.session, Patient, patient.id) is not None
+        selects = [
+            sql for sql in statements if sql.lstrip().upper().startswith("SELECT") and "patients" in sql
+        ]
+        assert len(selects) == 3
