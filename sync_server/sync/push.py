@@ -1,11 +1,14 @@
-"""Push: apply a device's mutations exactly once, in chunks: a transaction per chunk, a savepoint
-per mutation.
+"""Push: apply a device's mutations exactly once, in chunks: a transaction per chunk.
 
 A push is applied in chunks of up to `CHUNK_MUTATIONS` mutations (fewer once a chunk has worked
-`CHUNK_SECONDS`). A chunk's transaction locks the device's row, then runs each mutation in its own
-savepoint, so a refused or conflicting mutation is undone alone and the others stand; its commit
-raises the device's `last_applied_n` and records every answer, so effects and acknowledgements
-commit together:
+`CHUNK_SECONDS`). A chunk's transaction locks the device's row, then runs the mutations; a refused
+or conflicting mutation is undone alone and the others stand; the commit raises the device's
+`last_applied_n` and records every answer, so effects and acknowledgements commit together.
+Most mutations apply, so a chunk runs them optimistically, without a savepoint each (a savepoint
+and its release cost as much as a typical mutation): when one is refused, the chunk is rolled back,
+the mutations before it are applied again, and the refused one and every later one of the push
+run in a savepoint each (undone alone, the way the answer needs). The first mutation of a chunk
+always has its savepoint. Answers:
 - n <= last: a repeat (a retry after a lost response, a duplicated request): answered
   "duplicate" with the first answer's outcome, never applied again;
 - n > last + 1: a gap: refused ("gap"), and the rest of the push is not looked at;
@@ -108,15 +111,18 @@ def apply_push(
     answers: list[MutationAnswer] = []
     last = 0
     mutations = request.mutations
+    guarded = False  # every mutation in its own savepoint (after an optimistic one was refused)
     while len(answers) < len(mutations):
         rest = mutations[len(answers) :]
         try:
-            done, last = _Chunk(db, device, locale).run(rest)
+            done, last = _Chunk(db, device, locale, guarded).run(rest)
         except _Failed as failed:
-            # A database error (a deadlock, a lost connection) undid the whole chunk: the mutations
-            # before the failing one are applied again on their own, and the next chunk starts
-            # with the failing one (if it fails first in its chunk, the push fails as before).
-            done, last = _Chunk(db, device, locale).run(rest[: failed.at])
+            # The chunk was undone: a database error (a deadlock, a lost connection), or an
+            # optimistic mutation was refused. The mutations before it are applied again on their
+            # own, and the next chunk starts with it (in its savepoint: refused, it is answered;
+            # a database error there fails the push as before).
+            guarded = guarded or failed.refused
+            done, last = _Chunk(db, device, locale, guarded=True).run(rest[: failed.at])
         answers.extend(done)
         if done[-1].status == GAP:
             break
@@ -124,18 +130,25 @@ def apply_push(
 
 
 class _Failed(Exception):
-    """The database refused mutation `at` of a chunk (not its first); the chunk was rolled back."""
+    """Mutation `at` of a chunk (not its first) failed, refused or by a database error; the chunk
+    was rolled back."""
 
-    def __init__(self, at: int) -> None:
+    def __init__(self, at: int, *, refused: bool = False) -> None:
         super().__init__(at)
         self.at = at
+        self.refused = refused
+
+
+class _Refused(Exception):
+    """An optimistic mutation (no savepoint of its own) did not apply: only undoing the chunk undoes it."""
 
 
 class _Chunk:
     """One transaction's worth of a push, and what its mutations share."""
 
-    def __init__(self, db: Database, device: DeviceIdentity, locale: str | None) -> None:
+    def __init__(self, db: Database, device: DeviceIdentity, locale: str | None, guarded: bool) -> None:
         self.db = db
+        self.guarded = guarded
         self.device = device
         self.locale = locale
         self.now = db.clock.now()
@@ -184,7 +197,9 @@ class _Chunk:
                     answered.append(_Answered(gap))
                     break
                 try:
-                    answered.append(self._apply(session, mutation))
+                    answered.append(self._apply(session, mutation, guarded=self.guarded or not answered))
+                except _Refused:
+                    raise _Failed(len(answered), refused=True) from None
                 except (OperationalError, DBAPIError):
                     if not answered:
                         raise
@@ -201,13 +216,13 @@ class _Chunk:
             answers = self._with_rows(session, answered)
         return answers, last
 
-    def _apply(self, session: ClinicSession, mutation: MutationIn) -> _Answered:
+    def _apply(self, session: ClinicSession, mutation: MutationIn, *, guarded: bool) -> _Answered:
         device = self.device
         ctx = ServiceContext(
             session, device.clinic_id, Actor.system(), self.db.clock, self.db.chain_id, _clinic=self.clinic
         )
         with tracking(session) as touched:
-            outcome = self._run(ctx, mutation)
+            outcome = self._run(ctx, mutation, guarded)
         self.clinic = ctx._clinic
         written = {name for name, _ in touched}
         if STAFF in written:  # a role changed, someone left: the next mutations look again
@@ -241,7 +256,7 @@ class _Chunk:
         )
         return _Answered(answer, keys)
 
-    def _run(self, ctx: ServiceContext, mutation: MutationIn) -> _Outcome:
+    def _run(self, ctx: ServiceContext, mutation: MutationIn, guarded: bool) -> _Outcome:
         session, device, locale = ctx.session, self.device, self.locale
         intent = INTENTS.get(mutation.intent)
         if intent is None:
@@ -277,6 +292,17 @@ class _Chunk:
             # hide below a pull's bound).
             hold_head(session, ctx.clinic_id, ctx.chain_id)
             self.holding = True
+        if not guarded:
+            try:
+                intent.apply(ctx, args)
+                session.flush()
+            except (OperationalError, DBAPIError):
+                raise
+            except Exception:
+                raise _Refused() from None
+            finally:
+                set_current_mutation(ctx, None)
+            return _Outcome(OutboxStatus.APPLIED)
         try:
             with session.begin_nested():
                 intent.apply(ctx, args)

@@ -1,4 +1,4 @@
-"""Batched push: a transaction per chunk of mutations, a savepoint per mutation.
+"""Batched push: a transaction per chunk of mutations; a refused mutation is undone alone.
 
 A conflicting and a refused mutation in the middle of a batch leave the others applied, each
 exactly once, whatever the chunk size; the batch sent again is answered "duplicate" throughout and
