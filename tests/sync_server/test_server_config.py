@@ -45,6 +45,9 @@ def test_a_key_from_the_environment_is_used_and_nothing_is_written(tmp_path):
         ("CLINIC_ACCESS_TOKEN_MINUTES", "0"),
         ("CLINIC_SESSION_IDLE_MINUTES", "-5"),
         ("CLINIC_MAX_BODY_BYTES", "1.5"),
+        ("CLINIC_GZIP_MIN_BYTES", "-1"),
+        ("CLINIC_GZIP_LEVEL", "0"),
+        ("CLINIC_GZIP_LEVEL", "10"),
     ],
 )
 def test_unusable_settings_are_refused_naming_the_variable(tmp_path, name, value):
