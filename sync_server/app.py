@@ -6,13 +6,13 @@ One `Database` per app; each request gets its own unit of work from the auth dep
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy import Engine, text
+from starlette.middleware.gzip import GZipMiddleware
 
 from common.clock import SYSTEM_CLOCK, Clock
 from common.database import Database
@@ -28,7 +28,7 @@ from sync_server.config import ServerSettings, load_server_settings
 from sync_server.errors import install_error_handlers
 from sync_server.health import router as health_router
 from sync_server.inventory.endpoints import router as inventory_router
-from sync_server.jobs import JobScheduler
+from sync_server.jobs import JOBS, Job, JobScheduler
 from sync_server.licensing.endpoints import router as licensing_router
 from sync_server.patients.endpoints import router as patients_router
 from sync_server.payments.endpoints import router as payments_router
@@ -59,22 +59,27 @@ FEATURE_ROUTERS = (
 
 
 def create_app(
-    settings: ServerSettings, *, engine: Engine | None = None, clock: Clock = SYSTEM_CLOCK
+    settings: ServerSettings,
+    *,
+    engine: Engine | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+    jobs: Sequence[Job] = JOBS,
 ) -> FastAPI:
     """The app for `settings`. An `engine` given is used as is (and left open); otherwise one is
-    made from `settings.database_url` and disposed of at shutdown."""
+    made from `settings.database_url` and disposed of at shutdown. `jobs` are the scheduled jobs
+    it runs when `settings.run_jobs`."""
     owned = engine is None
     database_engine = engine if engine is not None else create_database_engine(settings.database_url)
     db = Database(database_engine, clock=clock, chain_id=SERVER_CHAIN)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        scheduler = _start_jobs(settings, db) if settings.run_jobs else None
+        scheduler = _start_jobs(settings, db, jobs) if settings.run_jobs else None
         try:
             yield
         finally:
             if scheduler is not None:
-                await _stop_jobs(*scheduler)
+                await _stop_jobs(scheduler)
             if owned:
                 database_engine.dispose()
 
@@ -88,6 +93,11 @@ def create_app(
     )
     app.state.server = Server.build(settings, db, clock)
     install_error_handlers(app)
+    if settings.gzip_min_bytes > 0:
+        # Starlette never compresses text/event-stream, so pokes are not held back in a buffer.
+        app.add_middleware(
+            GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=settings.gzip_level
+        )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog)
     for router in FEATURE_ROUTERS:
@@ -95,21 +105,20 @@ def create_app(
     return app
 
 
-def _start_jobs(settings: ServerSettings, db: Database) -> tuple[asyncio.Task[None], Engine | None]:
+def _start_jobs(settings: ServerSettings, db: Database, jobs: Sequence[Job]) -> JobScheduler:
     """The scheduled jobs, listing clinics through the admin connection (its own engine when it
     is another URL than the app's)."""
     separate = settings.admin_database_url != settings.database_url
     admin_engine = create_database_engine(settings.admin_database_url, pool_size=1) if separate else db.engine
-    task = asyncio.create_task(JobScheduler(db, admin_engine).run_forever())
-    return task, admin_engine if separate else None
+    scheduler = JobScheduler(db, admin_engine, jobs)
+    scheduler.start()
+    return scheduler
 
 
-async def _stop_jobs(task: asyncio.Task[None], admin_engine: Engine | None) -> None:
-    task.cancel()
-    with suppress(asyncio.CancelledError):
-        await task
-    if admin_engine is not None:
-        admin_engine.dispose()
+async def _stop_jobs(scheduler: JobScheduler) -> None:
+    await scheduler.stop()
+    if scheduler.admin_engine is not scheduler.db.engine:
+        scheduler.admin_engine.dispose()
 
 
 def app_from_environment() -> FastAPI:

@@ -44,6 +44,9 @@ from common.storage.migrate import alembic_config, current_revision, upgrade
 from sync_server.config import ADMIN_URL_VARIABLE, ConfigurationError
 
 TIERS = {"S": LicenseTier.S, "M": LicenseTier.M, "L": LicenseTier.L, "XL": LicenseTier.XL}
+# At a stop, requests in flight get this long before they are cancelled; then the app's shutdown
+# waits for the scheduled jobs (jobs.SHUTDOWN_WAIT): together within Docker's 10 s before a kill.
+DRAIN_SECONDS = 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -209,6 +212,9 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         # name: the app logs each request itself, by route template (SECURITY.md row 18).
         access_log=False,
         log_config=None,
+        # Devices hold the poke stream open and it never ends by itself: without a limit a stop
+        # would wait for them forever, and the app's shutdown (the scheduled jobs' included) with it.
+        timeout_graceful_shutdown=DRAIN_SECONDS,
     )
     return 0
 

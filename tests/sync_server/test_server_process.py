@@ -12,6 +12,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ import httpx
 import pyotp
 import pytest
 
+from common.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from sync_server.cli import main
 
 ADMIN_PASSWORD = "granite orchard beacon 4471"
@@ -137,9 +139,15 @@ def test_the_server_runs_from_its_commands(environment, tmp_path, cli):
         assert [person["email"] for person in staff.json()] == ["owner@process.example"]
         assert httpx.get(f"{base}/api/staff", timeout=30).status_code == 401
         assert httpx.get(f"{base}/openapi.json", timeout=30).json()["info"]["title"]
+        # A device holding its poke stream open does not keep the server from stopping.
+        hold_poke_stream(base, enrolled.stdout.strip())
     finally:
         server.send_signal(signal.SIGTERM)
-        output, _ = server.communicate(timeout=30)
+        try:
+            output, _ = server.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            raise
     assert server.returncode in (0, -signal.SIGTERM), (
         output
     )  # uvicorn re-raises the signal after shutting down
@@ -147,6 +155,32 @@ def test_the_server_runs_from_its_commands(environment, tmp_path, cli):
     assert "GET /api/staff 200" in output  # the app's own access log, by route
     key_file = Path(env["CLINIC_DATA_DIR"]) / "jwt-secret"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def hold_poke_stream(base: str, enrollment_code: str) -> None:
+    """Enroll a device with the code and open its poke stream, held open in a thread."""
+    protocol = {PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
+    enrolled = httpx.post(
+        f"{base}/sync/enroll",
+        json={"code": enrollment_code, "device_name": "lobby"},
+        headers=protocol,
+        timeout=30,
+    )
+    assert enrolled.status_code == 200, enrolled.text
+    headers = {**protocol, "Authorization": f"Device {enrolled.json()['credential']}"}
+    connected = threading.Event()
+
+    def listen() -> None:
+        try:
+            with httpx.stream("GET", f"{base}/sync/events", headers=headers, timeout=60) as response:
+                for line in response.iter_lines():
+                    if line.startswith("event: hello"):
+                        connected.set()
+        except httpx.HTTPError:
+            return  # the server closed it
+
+    threading.Thread(target=listen, daemon=True).start()
+    assert connected.wait(20)
 
 
 def test_serve_refuses_a_weak_signing_key(tmp_path, cli):
