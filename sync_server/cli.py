@@ -47,6 +47,10 @@ TIERS = {"S": LicenseTier.S, "M": LicenseTier.M, "L": LicenseTier.L, "XL": Licen
 # At a stop, requests in flight get this long before they are cancelled; then the app's shutdown
 # waits for the scheduled jobs (jobs.SHUTDOWN_WAIT): together within Docker's 10 s before a kill.
 DRAIN_SECONDS = 3
+# Desks sync every few seconds: a connection kept open between syncs saves a TCP (and TLS)
+# handshake each time, and it must outlive the client's own keep-alive (common/sync/client.py),
+# so the server never closes a connection a desk is about to send on.
+KEEP_ALIVE_SECONDS = 30
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -215,6 +219,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         # Devices hold the poke stream open and it never ends by itself: without a limit a stop
         # would wait for them forever, and the app's shutdown (the scheduled jobs' included) with it.
         timeout_graceful_shutdown=DRAIN_SECONDS,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     return 0
 

@@ -31,6 +31,9 @@ from common.sync.protocol import (
 )
 
 TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0)
+# Below the server's keep-alive (sync_server/cli.py KEEP_ALIVE_SECONDS): the desk lets an idle
+# connection go before the server would close it under a request on its way.
+KEEPALIVE_SECONDS: Final = 20.0
 
 
 class InsecureServerUrl(ValueError):
@@ -88,6 +91,7 @@ class SyncClient:
             headers=headers,
             timeout=timeout,
             verify=_tls_context(os.environ.get("CLINIC_SERVER_CA")),
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
         )
 
     def close(self) -> None:
@@ -98,8 +102,11 @@ class SyncClient:
         return EnrollResponse.model_validate(self._json(self._http.post("/sync/enroll", json=body)))
 
     def push(self, request: PushRequest) -> PushResponse:
-        response = self._http.post(
-            "/sync/push", content=request.model_dump_json(), headers={"Content-Type": "application/json"}
+        response = self._again_if_dropped(
+            "POST",
+            "/sync/push",
+            content=request.model_dump_json(),
+            headers={"Content-Type": "application/json"},
         )
         return PushResponse.model_validate(self._json(response))
 
@@ -111,15 +118,18 @@ class SyncClient:
             params["estimate"] = "true"
         if checksums:
             params["checksums"] = "true"
-        response = self._http.get("/sync/pull", params=params)
+        response = self._again_if_dropped("GET", "/sync/pull", params=params)
         if response.status_code >= 400:
             self._json(response)
         # Parsed and validated in one pass (pydantic's JSON parser): a page holds thousands of rows.
         return PullResponse.model_validate_json(response.content)
 
     def upload_audit(self, upload: AuditUpload) -> AuditUploadAnswer:
-        response = self._http.post(
-            "/sync/audit", content=upload.model_dump_json(), headers={"Content-Type": "application/json"}
+        response = self._again_if_dropped(
+            "POST",
+            "/sync/audit",
+            content=upload.model_dump_json(),
+            headers={"Content-Type": "application/json"},
         )
         return AuditUploadAnswer.model_validate(self._json(response))
 
@@ -134,6 +144,15 @@ class SyncClient:
             for line in response.iter_lines():
                 if line.startswith("event:"):
                     yield line.partition(":")[2].strip()
+
+    def _again_if_dropped(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send once more when the server closed the connection without answering: a kept-alive
+        connection closed by a proxy or server as the request left. Only for requests that are
+        safe twice (a pull; a push or an audit upload, which the server applies once by number)."""
+        try:
+            return self._http.request(method, url, **kwargs)
+        except httpx.RemoteProtocolError:
+            return self._http.request(method, url, **kwargs)
 
     @staticmethod
     def _json(response: httpx.Response) -> Any:

@@ -29,7 +29,9 @@ def main(argv: list[str]) -> int:
     )
     engine = create_database_engine(url)
     app = _app(settings, engine, SYSTEM_CLOCK)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    from sync_server.cli import KEEP_ALIVE_SECONDS
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", timeout_keep_alive=KEEP_ALIVE_SECONDS)
     return 0
 
 
