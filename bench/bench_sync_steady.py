@@ -56,6 +56,7 @@ from common.ids import new_id
 from common.staff.models import Role, StaffUser
 from common.storage.engine import create_database_engine
 from common.storage.migrate import current_revision, upgrade
+from common.sync.client import KEEPALIVE_SECONDS
 from common.sync.models import DeviceKind
 from common.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_HEADER
 from sync_server.sync.enrollment import create_enrollment_code, redeem
@@ -171,7 +172,7 @@ def start_server(url: str, port: int, work: Path) -> subprocess.Popen[bytes]:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=(work / "server.log").open("wb"),
     )
     from tests.e2e.faults import wait_for_port
 
@@ -326,7 +327,8 @@ async def batched(desk: Desk, size: int, until: float, counted: list[int]) -> No
 
 async def run(args: argparse.Namespace, desks: list[Desk], url: str, server_pid: int) -> None:
     rng = random.Random(args.seed)
-    limits = httpx.Limits(max_connections=4, max_keepalive_connections=2)
+    # As the desk's sync client keeps its connection (common/sync/client.py).
+    limits = httpx.Limits(max_connections=4, max_keepalive_connections=2, keepalive_expiry=KEEPALIVE_SECONDS)
     for desk in desks:
         desk.http = httpx.AsyncClient(base_url=url, headers=desk.headers, timeout=30.0, limits=limits)
     try:
@@ -584,6 +586,12 @@ def main(argv: list[str] | None = None) -> int:
         port = _free_port()
         server = start_server(url, port, work)
         asyncio.run(run(args, desks, f"http://127.0.0.1:{port}", server.pid))
+    except Exception:
+        log = (work / "server.log").read_text(errors="replace")
+        print(
+            f"the server's log (last 3,000 characters; exit code {server and server.poll()}):\n{log[-3000:]}"
+        )
+        raise
     finally:
         if server is not None:
             server.send_signal(signal.SIGINT)

@@ -73,17 +73,30 @@ def parse_credential(value: str) -> tuple[uuid.UUID, uuid.UUID, str]:
         raise DeviceNotRecognised() from None
 
 
-def authenticate_device(session: Session, authorization_header: str | None) -> DeviceIdentity:
-    """The device behind an `Authorization: Device <credential>` header, or `DeviceNotRecognised`.
+def credential_clinic(authorization_header: str | None) -> uuid.UUID:
+    """The clinic a device credential names (unverified: `authenticate_device` checks it), or
+    `DeviceNotRecognised` for a header that is no device credential."""
+    return parse_credential(_credential(authorization_header))[0]
 
-    Sets the transaction's row-level-security clinic (PostgreSQL) to the clinic the credential
-    names, for its own lookup; use the returned identity's clinic for everything after.
-    """
+
+def _credential(authorization_header: str | None) -> str:
     scheme, _, credential = (authorization_header or "").partition(" ")
     if scheme.strip().lower() != DEVICE_AUTH_SCHEME.lower() or not credential:
         raise DeviceNotRecognised()
-    clinic_id, device_id, secret = parse_credential(credential)
-    if session.get_bind().dialect.name == "postgresql":
+    return credential
+
+
+def authenticate_device(
+    session: Session, authorization_header: str | None, *, clinic_set: bool = False
+) -> DeviceIdentity:
+    """The device behind an `Authorization: Device <credential>` header, or `DeviceNotRecognised`.
+
+    Sets the transaction's row-level-security clinic (PostgreSQL) to the clinic the credential
+    names, for its own lookup (unless `clinic_set`: the session was opened for that clinic); use
+    the returned identity's clinic for everything after.
+    """
+    clinic_id, device_id, secret = parse_credential(_credential(authorization_header))
+    if session.get_bind().dialect.name == "postgresql" and not clinic_set:
         session.execute(select(func.set_config("app.clinic_id", str(clinic_id), True)))
     device = session.scalars(
         select(SyncDevice).where(SyncDevice.clinic_id == clinic_id, SyncDevice.id == device_id)
@@ -121,6 +134,30 @@ def purge_horizon(session: Session, clinic_id: uuid.UUID) -> int:
     return int(value or 0)
 
 
+def steady_pull(session: Session, device: DeviceIdentity, cursor: str, now: datetime) -> PullPlan | None:
+    """`note_pull`'s plan when it would write nothing, read without a lock (in the page's own
+    transaction); None when the position must be noted first.
+
+    A desk whose position was noted within `PULLED_AT_GRAIN` counts as active for the tombstone
+    purge, whose horizon never passes an active desk's noted position; a cursor not behind that
+    position is therefore not behind the horizon either. The noted position lags the desk's
+    by at most the grain, which only makes the purge keep tombstones a little longer.
+    """
+    if device.is_kiosk:
+        return PullPlan(cursor, reset=False)
+    noted = session.execute(
+        select(SyncDevice.pulled_seq, SyncDevice.pulled_at).where(
+            SyncDevice.clinic_id == device.clinic_id, SyncDevice.id == device.device_id
+        )
+    ).one_or_none()
+    position = cursor_seq(cursor)
+    if noted is None or noted.pulled_seq is None or noted.pulled_at is None or position == FROM_START:
+        return None
+    if position < noted.pulled_seq or now - noted.pulled_at >= PULLED_AT_GRAIN:
+        return None
+    return PullPlan(cursor, reset=False)
+
+
 def note_pull(session: Session, device: DeviceIdentity, cursor: str, now: datetime) -> PullPlan:
     """Record where a desk's pull starts and decide whether it must start again.
 
@@ -143,7 +180,12 @@ def note_pull(session: Session, device: DeviceIdentity, cursor: str, now: dateti
         position = FROM_START
         if row.resync_baseline != horizon:
             row.resync_baseline = horizon
-    if row.pulled_seq != position or row.pulled_at is None or now - row.pulled_at >= PULLED_AT_GRAIN:
+    if (
+        row.pulled_seq is None
+        or position < row.pulled_seq
+        or row.pulled_at is None
+        or now - row.pulled_at >= PULLED_AT_GRAIN
+    ):
         row.pulled_seq = position
         row.pulled_at = now
     return PullPlan("" if reset else cursor, reset=reset)
