@@ -7,8 +7,7 @@ or conflicting mutation is undone alone and the others stand; the commit raises 
 Most mutations apply, so a chunk runs them optimistically, without a savepoint each (a savepoint
 and its release cost as much as a typical mutation): when one is refused, the chunk is rolled back,
 the mutations before it are applied again, and the refused one and every later one of the push
-run in a savepoint each (undone alone, the way the answer needs). The first mutation of a chunk
-always has its savepoint. Answers:
+run in a savepoint each (undone alone, the way the answer needs). Answers:
 - n <= last: a repeat (a retry after a lost response, a duplicated request): answered
   "duplicate" with the first answer's outcome, never applied again;
 - n > last + 1: a gap: refused ("gap"), and the rest of the push is not looked at;
@@ -122,6 +121,8 @@ def apply_push(
             # own, and the next chunk starts with it (in its savepoint: refused, it is answered;
             # a database error there fails the push as before).
             guarded = guarded or failed.refused
+            if failed.at == 0:
+                continue  # refused first in its chunk: it runs again, in its savepoint
             done, last = _Chunk(db, device, locale, guarded=True).run(rest[: failed.at])
         answers.extend(done)
         if done[-1].status == GAP:
@@ -130,8 +131,8 @@ def apply_push(
 
 
 class _Failed(Exception):
-    """Mutation `at` of a chunk (not its first) failed, refused or by a database error; the chunk
-    was rolled back."""
+    """Mutation `at` of a chunk was refused (an optimistic one) or failed by a database error (not
+    the chunk's first); the chunk was rolled back."""
 
     def __init__(self, at: int, *, refused: bool = False) -> None:
         super().__init__(at)
@@ -197,7 +198,7 @@ class _Chunk:
                     answered.append(_Answered(gap))
                     break
                 try:
-                    answered.append(self._apply(session, mutation, guarded=self.guarded or not answered))
+                    answered.append(self._apply(session, mutation, guarded=self.guarded))
                 except _Refused:
                     raise _Failed(len(answered), refused=True) from None
                 except (OperationalError, DBAPIError):

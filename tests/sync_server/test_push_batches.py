@@ -462,3 +462,17 @@ def test_a_chunk_stops_after_its_time(desk: Desk, monkeypatch: pytest.MonkeyPatc
     assert [a.status for a in response.answers] == ["applied"] * 3
     used = [m for m in movements_of(desk.world, desk.item_id) if m.quantity < 0]
     assert len({m.seq for m in used}) == 3
+
+
+def test_a_refusal_first_in_a_push_is_answered_and_the_rest_applied_once(desk: Desk, chunk: int) -> None:
+    stranger = uuid.uuid4()
+    refused = desk.mutation(
+        "update_patient", {"patient_id": str(stranger), "changes": {"notes": "x"}}, [("patients", stranger)]
+    )
+
+    response = desk.push(refused, desk.use_stock(), desk.note(0, "after a refusal"))
+
+    assert [a.status for a in response.answers] == ["rejected", "applied", "applied"]
+    assert response.answers[0].code == "patient_not_found"
+    assert len([m for m in movements_of(desk.world, desk.item_id) if m.quantity < 0]) == 1
+    assert count(desk.db, desk.world.clinic_id, Patient, Patient.notes == "after a refusal") == 1
