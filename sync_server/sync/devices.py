@@ -73,6 +73,28 @@ def parse_credential(value: str) -> tuple[uuid.UUID, uuid.UUID, str]:
         raise DeviceNotRecognised() from None
 
 
+@dataclass(frozen=True)
+class DeviceClaim:
+    """Who a device credential says it is, not yet checked against the device's row."""
+
+    clinic_id: uuid.UUID
+    device_id: uuid.UUID
+    secret: str
+
+    @classmethod
+    def of(cls, authorization_header: str | None) -> DeviceClaim:
+        return cls(*parse_credential(_credential(authorization_header)))
+
+    def verified(self, device: SyncDevice | None) -> DeviceIdentity:
+        """The identity, if `device` (the row of the claimed id, read in the claimed clinic) holds
+        this secret and is not withdrawn; else `DeviceNotRecognised`."""
+        expected = device.credential_hash if device is not None else secret_hash("not a device")
+        matches = hmac.compare_digest(expected, secret_hash(self.secret))
+        if device is None or not matches or device.revoked_at is not None:
+            raise DeviceNotRecognised()
+        return DeviceIdentity(device.clinic_id, device.id, device.kind)
+
+
 def credential_clinic(authorization_header: str | None) -> uuid.UUID:
     """The clinic a device credential names (unverified: `authenticate_device` checks it), or
     `DeviceNotRecognised` for a header that is no device credential."""
@@ -95,17 +117,13 @@ def authenticate_device(
     names, for its own lookup (unless `clinic_set`: the session was opened for that clinic); use
     the returned identity's clinic for everything after.
     """
-    clinic_id, device_id, secret = parse_credential(_credential(authorization_header))
+    claim = DeviceClaim.of(authorization_header)
     if session.get_bind().dialect.name == "postgresql" and not clinic_set:
-        session.execute(select(func.set_config("app.clinic_id", str(clinic_id), True)))
+        session.execute(select(func.set_config("app.clinic_id", str(claim.clinic_id), True)))
     device = session.scalars(
-        select(SyncDevice).where(SyncDevice.clinic_id == clinic_id, SyncDevice.id == device_id)
+        select(SyncDevice).where(SyncDevice.clinic_id == claim.clinic_id, SyncDevice.id == claim.device_id)
     ).one_or_none()
-    expected = device.credential_hash if device is not None else secret_hash("not a device")
-    matches = hmac.compare_digest(expected, secret_hash(secret))
-    if device is None or not matches or device.revoked_at is not None:
-        raise DeviceNotRecognised()
-    return DeviceIdentity(device.clinic_id, device.id, device.kind)
+    return claim.verified(device)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from sync_server.errors import ERROR_RESPONSES, ErrorResponse
 from sync_server.sync import enrollment
 from sync_server.sync.audit import store_audit
 from sync_server.sync.devices import (
+    DeviceClaim,
     DeviceIdentity,
     PullPlan,
     authenticate_device,
@@ -153,9 +154,15 @@ async def enroll(body: EnrollRequest, database: DatabaseDep, _protocol: Protocol
 
 @router.post("/push", response_model=PushResponse)
 async def push(
-    body: PushRequest, request: Request, device: Device, database: DatabaseDep, _protocol: Protocol
+    body: PushRequest,
+    request: Request,
+    database: DatabaseDep,
+    _protocol: Protocol,
+    authorization: Annotated[str | None, Header()] = None,
 ) -> PushResponse:
     """Apply the device's mutations in order, each exactly once; answer each one."""
+    # The credential is checked by the push's first transaction, on the device row it locks.
+    device = DeviceClaim.of(authorization)
     answered = await run_in_threadpool(apply_push, database, device, body, _locale(request))
     return _json(answered)  # type: ignore[return-value]
 

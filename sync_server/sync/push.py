@@ -58,7 +58,7 @@ from common.sync.models import OutboxStatus, SyncAppliedMutation, SyncDevice
 from common.sync.protocol import MutationAnswer, MutationIn, PushRequest, PushResponse, TableRows
 from common.sync.tables import CLINICS
 from common.sync.tracking import RowKey, decode_keys, encode_keys, tracking
-from sync_server.sync.devices import DeviceIdentity, DeviceNotRecognised
+from sync_server.sync.devices import DeviceClaim, DeviceIdentity, DeviceNotRecognised
 from sync_server.sync.pull import rows_by_key
 
 log = logging.getLogger(__name__)
@@ -105,17 +105,21 @@ def mutation_hash(mutation: MutationIn) -> str:
 
 
 def apply_push(
-    db: Database, device: DeviceIdentity, request: PushRequest, locale: str | None = None
+    db: Database, device: DeviceIdentity | DeviceClaim, request: PushRequest, locale: str | None = None
 ) -> PushResponse:
+    """Apply and answer a push. `device` may be the request's unchecked claim: the first chunk
+    checks it against the device's row, which it reads (and locks) anyway."""
     answers: list[MutationAnswer] = []
     last = 0
     mutations = request.mutations
     guarded = False  # every mutation in its own savepoint (after an optimistic one was refused)
     while len(answers) < len(mutations):
         rest = mutations[len(answers) :]
+        chunk = _Chunk(db, device, locale, guarded)
         try:
-            done, last = _Chunk(db, device, locale, guarded).run(rest)
+            done, last = chunk.run(rest)
         except _Failed as failed:
+            device = chunk.checked()
             # The chunk was undone: a database error (a deadlock, a lost connection), or an
             # optimistic mutation was refused. The mutations before it are applied again on their
             # own, and the next chunk starts with it (in its savepoint: refused, it is answered;
@@ -124,6 +128,8 @@ def apply_push(
             if failed.at == 0:
                 continue  # refused first in its chunk: it runs again, in its savepoint
             done, last = _Chunk(db, device, locale, guarded=True).run(rest[: failed.at])
+        else:
+            device = chunk.checked()
         answers.extend(done)
         if done[-1].status == GAP:
             break
@@ -147,10 +153,14 @@ class _Refused(Exception):
 class _Chunk:
     """One transaction's worth of a push, and what its mutations share."""
 
-    def __init__(self, db: Database, device: DeviceIdentity, locale: str | None, guarded: bool) -> None:
+    device: DeviceIdentity  # checked against the device's row, the first thing `run` reads
+
+    def __init__(
+        self, db: Database, device: DeviceIdentity | DeviceClaim, locale: str | None, guarded: bool
+    ) -> None:
         self.db = db
+        self.claimed = device
         self.guarded = guarded
-        self.device = device
         self.locale = locale
         self.now = db.clock.now()
         self.clinic: Clinic | None = None
@@ -158,16 +168,21 @@ class _Chunk:
         self.holding = False  # the change number and the audit chain head are taken
         self.records: dict[int, dict[str, Any]] = {}  # the answer records to insert, by n
 
+    def checked(self) -> DeviceIdentity | DeviceClaim:
+        """The device as the chunk checked it against its row, or as it was given (not read yet)."""
+        device: DeviceIdentity | None = self.__dict__.get("device")
+        return device or self.claimed
+
     def run(self, mutations: list[MutationIn]) -> tuple[list[MutationAnswer], int]:
         """Apply a prefix of `mutations` (at least one) in one transaction; its answers, and the
         device's last applied number after it."""
-        device = self.device
+        claimed = self.claimed
         deadline = time.monotonic() + CHUNK_SECONDS
         answered: list[_Answered] = []
         # The cyclic collector waits for the chunk's end instead of walking its objects many times.
         with (
             paused_gc(),
-            self.db.session(device.clinic_id) as session,
+            self.db.session(claimed.clinic_id) as session,
             session.begin(),
             deferred_links(session),
         ):
@@ -177,12 +192,14 @@ class _Chunk:
             session.info[KEEP_FOUND_ROWS] = set()
             row = session.scalars(
                 select(SyncDevice)
-                .where(SyncDevice.clinic_id == device.clinic_id, SyncDevice.id == device.device_id)
+                .where(SyncDevice.clinic_id == claimed.clinic_id, SyncDevice.id == claimed.device_id)
                 .with_for_update()
                 .execution_options(populate_existing=True)
             ).one_or_none()
+            self.device = claimed.verified(row) if isinstance(claimed, DeviceClaim) else claimed
             if row is None or row.revoked_at is not None:
                 raise DeviceNotRecognised()
+            device = self.device
             last = row.last_applied_n
             repeats: list[tuple[_Answered, MutationIn]] = []
             for mutation in mutations:
