@@ -246,7 +246,7 @@ async def events(
 ) -> StreamingResponse:
     """Server-sent events: `event: poke` whenever the clinic changed. No data travels here."""
     ensure_listener(database.engine)
-    queue = BROADCASTER.subscribe(device.clinic_id)
+    queue = BROADCASTER.subscribe(device.clinic_id, device.device_id)
 
     async def stream() -> AsyncIterator[str]:
         try:

@@ -6,6 +6,8 @@ publishes (a hook on every clinic session, so REST writes poke too):
 - PostgreSQL: `pg_notify('clinic_changes', clinic_id)` inside the transaction — delivered only if
   it commits — and every worker LISTENs on one connection and hands pokes to its own subscribers,
   so several workers behind a load balancer all hear every commit.
+A device's own push does not poke that device (`clinic_id:device_id`): its answers carry the rows
+it touched and its engine pulls after pushing anyway; each poke it skips is a pull saved.
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ from common.storage.session import ClinicSession
 log = logging.getLogger(__name__)
 
 CHANNEL: Final = "clinic_changes"
+_NOTIFY: Final = text("SELECT pg_notify(:channel, :payload)")
+# In a session's info: the device whose push the transaction applies.
+ORIGIN_DEVICE: Final = "origin_device"
+
+
+_Subscriber = tuple[asyncio.AbstractEventLoop, asyncio.Queue[None], uuid.UUID | None]
 
 
 class Broadcaster:
@@ -31,12 +39,12 @@ class Broadcaster:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._subscribers: dict[uuid.UUID, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[None]]]] = {}
+        self._subscribers: dict[uuid.UUID, set[_Subscriber]] = {}
 
-    def subscribe(self, clinic_id: uuid.UUID) -> asyncio.Queue[None]:
+    def subscribe(self, clinic_id: uuid.UUID, device_id: uuid.UUID | None = None) -> asyncio.Queue[None]:
         queue: asyncio.Queue[None] = asyncio.Queue(maxsize=1)
         with self._lock:
-            self._subscribers.setdefault(clinic_id, set()).add((asyncio.get_running_loop(), queue))
+            self._subscribers.setdefault(clinic_id, set()).add((asyncio.get_running_loop(), queue, device_id))
         return queue
 
     def unsubscribe(self, clinic_id: uuid.UUID, queue: asyncio.Queue[None]) -> None:
@@ -47,10 +55,13 @@ class Broadcaster:
             if not members:
                 self._subscribers.pop(clinic_id, None)
 
-    def publish(self, clinic_id: uuid.UUID) -> None:
+    def publish(self, clinic_id: uuid.UUID, origin: uuid.UUID | None = None) -> None:
+        """Poke the clinic's subscribers, except the device whose push made the change (`origin`)."""
         with self._lock:
             members = list(self._subscribers.get(clinic_id, ()))
-        for loop, queue in members:
+        for loop, queue, device_id in members:
+            if origin is not None and device_id == origin:
+                continue
             try:
                 loop.call_soon_threadsafe(_offer, queue)
             except RuntimeError:  # the loop closed
@@ -74,11 +85,10 @@ def _notify_postgres(session: Session) -> None:
     if session.get_bind().dialect.name != "postgresql" or session.get_nested_transaction() is not None:
         return  # the hook also runs when a savepoint is released: notify once, at the commit
     session.flush()  # the flush takes the change number; it would otherwise run after this hook
-    clinics = _changed_clinics(session)
-    for clinic_id in clinics:
-        session.execute(
-            text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": str(clinic_id)}
-        )
+    origin = session.info.get(ORIGIN_DEVICE)
+    for clinic_id in _changed_clinics(session):
+        payload = f"{clinic_id}:{origin}" if origin is not None else str(clinic_id)
+        session.execute(_NOTIFY, {"channel": CHANNEL, "payload": payload})
 
 
 @event.listens_for(ClinicSession, "after_commit")
@@ -88,7 +98,7 @@ def _publish_local(session: Session) -> None:
     clinics = _changed_clinics(session)
     if clinics and session.get_bind().dialect.name != "postgresql":
         for clinic_id in clinics:
-            BROADCASTER.publish(clinic_id)
+            BROADCASTER.publish(clinic_id, session.info.get(ORIGIN_DEVICE))
 
 
 def _changed_clinics(session: Session) -> list[uuid.UUID]:
@@ -121,7 +131,8 @@ class PostgresListener:
                     while not self._stop.is_set():
                         for note in connection.notifies(timeout=1.0):
                             try:
-                                BROADCASTER.publish(uuid.UUID(note.payload))
+                                clinic, _, origin = note.payload.partition(":")
+                                BROADCASTER.publish(uuid.UUID(clinic), uuid.UUID(origin) if origin else None)
                             except ValueError:
                                 continue
             except Exception as error:  # reconnect after a lost connection

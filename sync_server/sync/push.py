@@ -59,6 +59,7 @@ from common.sync.protocol import MutationAnswer, MutationIn, PushRequest, PushRe
 from common.sync.tables import CLINICS
 from common.sync.tracking import RowKey, decode_keys, encode_keys, tracking
 from sync_server.sync.devices import DeviceClaim, DeviceIdentity, DeviceNotRecognised
+from sync_server.sync.pokes import ORIGIN_DEVICE
 from sync_server.sync.pull import rows_by_key
 
 log = logging.getLogger(__name__)
@@ -190,6 +191,7 @@ class _Chunk:
             # clinic's change counter before its first mutation and holds it to the commit, so no
             # other writer of the clinic can change them meanwhile.
             session.info[KEEP_FOUND_ROWS] = set()
+            session.info[ORIGIN_DEVICE] = claimed.device_id
             row = session.scalars(
                 select(SyncDevice)
                 .where(SyncDevice.clinic_id == claimed.clinic_id, SyncDevice.id == claimed.device_id)

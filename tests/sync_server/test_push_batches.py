@@ -9,6 +9,7 @@ that audited is rolled back; pokes go out once per committed chunk. On SQLite an
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
 from collections.abc import Iterator
@@ -444,16 +445,31 @@ def test_pokes_go_out_once_per_committed_chunk(
     desk: Desk, monkeypatch: pytest.MonkeyPatch, notifications: list[str]
 ) -> None:
     monkeypatch.setattr(push, "CHUNK_MUTATIONS", 4)
-    published: list[uuid.UUID] = []
-    monkeypatch.setattr(pokes.BROADCASTER, "publish", published.append)
+    published: list[tuple[uuid.UUID, uuid.UUID | None]] = []
+    monkeypatch.setattr(pokes.BROADCASTER, "publish", lambda *poke: published.append(poke))
     response = desk.push(*(desk.use_stock() for _ in range(10)))
     assert [a.status for a in response.answers] == ["applied"] * 10
     chunks = 3
+    origin = (desk.world.clinic_id, desk.device.device_id)
     if desk.db.engine.dialect.name == "postgresql":
         # A poke listener another test started may relay these notifications to the broadcaster.
         assert len(notifications) == chunks and len(published) <= chunks
     else:
-        assert published == [desk.world.clinic_id] * chunks
+        assert published == [origin] * chunks
+
+
+def test_a_push_pokes_the_clinics_other_devices_not_its_own() -> None:
+    clinic, pusher, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+    async def poked() -> list[bool]:
+        broadcaster = pokes.Broadcaster()
+        queues = [broadcaster.subscribe(clinic, pusher), broadcaster.subscribe(clinic, other)]
+        elsewhere = broadcaster.subscribe(uuid.uuid4(), other)
+        broadcaster.publish(clinic, pusher)
+        await asyncio.sleep(0)
+        return [not queue.empty() for queue in [*queues, elsewhere]]
+
+    assert asyncio.run(poked()) == [False, True, False]
 
 
 def test_a_chunk_stops_after_its_time(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
