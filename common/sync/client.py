@@ -77,13 +77,22 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _across_a_network(server_url: str) -> bool:
+    """Pull pages are worth gzip (4-5x smaller; httpx decompresses them) unless the server is on
+    this machine, where compressing would only cost both sides CPU."""
+    return not _is_loopback(urlparse(server_url).hostname or "")
+
+
 class SyncClient:
     def __init__(
         self, server_url: str, credential: str | None, schema: str, *, timeout: httpx.Timeout = TIMEOUT
     ) -> None:
         self.server_url = check_server_url(server_url)
-        # Pull pages come back gzip-compressed (4-5x smaller); httpx decompresses them.
-        headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), SCHEMA_HEADER: schema, "Accept-Encoding": "gzip"}
+        headers = {
+            PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+            SCHEMA_HEADER: schema,
+            "Accept-Encoding": "gzip" if _across_a_network(self.server_url) else "identity",
+        }
         if credential:
             headers["Authorization"] = f"{DEVICE_AUTH_SCHEME} {credential}"
         self._http = httpx.Client(

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from common.clock import FrozenClock
+from common.sync import client as sync_client
 from common.sync.client import SyncClient
 from common.sync.models import DeviceKind
 from common.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
@@ -64,11 +65,16 @@ def test_a_pull_page_arrives_compressed_with_the_same_data(live: LiveServer, wor
     assert packed.num_bytes_downloaded * 3 < len(plain.content)
 
 
-def test_the_sync_client_asks_for_compressed_pages(live: LiveServer, world: ClinicWorld) -> None:
+@pytest.mark.parametrize("across_a_network", [True, False])
+def test_the_sync_client_asks_for_compressed_pages_across_a_network(
+    live: LiveServer, world: ClinicWorld, monkeypatch: pytest.MonkeyPatch, across_a_network: bool
+) -> None:
     for number in range(20):
         make_patient(world, first=f"Mei{number}")
     credential, headers = device(world)
     encodings: list[str | None] = []
+    if across_a_network:  # the test server is on this machine: the client is told otherwise
+        monkeypatch.setattr(sync_client, "_across_a_network", lambda _url: True)
     client = SyncClient(live.url, credential, "head")
     client._http.event_hooks["response"].append(
         lambda response: encodings.append(response.headers.get("content-encoding"))
@@ -77,7 +83,7 @@ def test_the_sync_client_asks_for_compressed_pages(live: LiveServer, world: Clin
         page = client.pull("", 500)
     finally:
         client.close()
-    assert encodings == ["gzip"]
+    assert encodings == (["gzip"] if across_a_network else [None])
     assert page.model_dump(mode="json") == pull(live, headers, "identity").json()
 
 

@@ -452,8 +452,10 @@ def test_pokes_go_out_once_per_committed_chunk(
     chunks = 3
     origin = (desk.world.clinic_id, desk.device.device_id)
     if desk.db.engine.dialect.name == "postgresql":
-        # A poke listener another test started may relay these notifications to the broadcaster.
-        assert len(notifications) == chunks and len(published) <= chunks
+        # Poke listeners other tests started (one per database URL) may relay these notifications
+        # to the broadcaster, each in its own time.
+        assert len(notifications) == chunks
+        assert set(published) <= {origin}
     else:
         assert published == [origin] * chunks
 
