@@ -26,6 +26,9 @@ from common.storage.base import ClinicRecord, ClinicRow
 RowT = TypeVar("RowT", bound=ClinicRow)
 
 INCLUDE_DELETED = "include_deleted"
+# In session.info, set before the transaction begins: its prepared statements keep one generic
+# plan (PostgreSQL), for statements whose planning costs more than running them.
+GENERIC_PLANS = "generic_plans"
 # In session.info: a set that keeps every row `live_row` found alive for the session's life (the
 # identity map holds rows weakly, so a row no one refers to is read again by the next lookup).
 KEEP_FOUND_ROWS = "keep_found_rows"
@@ -105,7 +108,14 @@ def _set_rls_clinic(session: Session, transaction: SessionTransaction, connectio
     clinic_id = session.info.get("clinic_id")
     # A savepoint inherits the transaction's setting (set_config(..., true) outlives a rollback to it).
     if connection.dialect.name == "postgresql" and clinic_id is not None and not transaction.nested:
-        connection.exec_driver_sql("SELECT set_config('app.clinic_id', %s, true)", (str(clinic_id),))
+        if session.info.get(GENERIC_PLANS):
+            connection.exec_driver_sql(
+                "SELECT set_config('app.clinic_id', %s, true),"
+                " set_config('plan_cache_mode', 'force_generic_plan', true)",
+                (str(clinic_id),),
+            )
+        else:
+            connection.exec_driver_sql("SELECT set_config('app.clinic_id', %s, true)", (str(clinic_id),))
 
 
 @event.listens_for(ClinicSession, "after_transaction_end")

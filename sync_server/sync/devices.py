@@ -117,13 +117,22 @@ def authenticate_device(
     names, for its own lookup (unless `clinic_set`: the session was opened for that clinic); use
     the returned identity's clinic for everything after.
     """
+    return authenticated_row(session, authorization_header, clinic_set=clinic_set)[0]
+
+
+def authenticated_row(
+    session: Session, authorization_header: str | None, *, clinic_set: bool = False
+) -> tuple[DeviceIdentity, SyncDevice]:
+    """`authenticate_device`, with the device's row it read."""
     claim = DeviceClaim.of(authorization_header)
     if session.get_bind().dialect.name == "postgresql" and not clinic_set:
         session.execute(select(func.set_config("app.clinic_id", str(claim.clinic_id), True)))
-    device = session.scalars(
+    row = session.scalars(
         select(SyncDevice).where(SyncDevice.clinic_id == claim.clinic_id, SyncDevice.id == claim.device_id)
     ).one_or_none()
-    return claim.verified(device)
+    identity = claim.verified(row)
+    assert row is not None  # verified
+    return identity, row
 
 
 @dataclass(frozen=True)
@@ -152,9 +161,9 @@ def purge_horizon(session: Session, clinic_id: uuid.UUID) -> int:
     return int(value or 0)
 
 
-def steady_pull(session: Session, device: DeviceIdentity, cursor: str, now: datetime) -> PullPlan | None:
-    """`note_pull`'s plan when it would write nothing, read without a lock (in the page's own
-    transaction); None when the position must be noted first.
+def steady_pull(device: DeviceIdentity, row: SyncDevice, cursor: str, now: datetime) -> PullPlan | None:
+    """`note_pull`'s plan when it would write nothing, from the device's row as the page's own
+    transaction read it (no lock); None when the position must be noted first.
 
     A desk whose position was noted within `PULLED_AT_GRAIN` counts as active for the tombstone
     purge, whose horizon never passes an active desk's noted position; a cursor not behind that
@@ -163,15 +172,10 @@ def steady_pull(session: Session, device: DeviceIdentity, cursor: str, now: date
     """
     if device.is_kiosk:
         return PullPlan(cursor, reset=False)
-    noted = session.execute(
-        select(SyncDevice.pulled_seq, SyncDevice.pulled_at).where(
-            SyncDevice.clinic_id == device.clinic_id, SyncDevice.id == device.device_id
-        )
-    ).one_or_none()
     position = cursor_seq(cursor)
-    if noted is None or noted.pulled_seq is None or noted.pulled_at is None or position == FROM_START:
+    if row.pulled_seq is None or row.pulled_at is None or position == FROM_START:
         return None
-    if position < noted.pulled_seq or now - noted.pulled_at >= PULLED_AT_GRAIN:
+    if position < row.pulled_seq or now - row.pulled_at >= PULLED_AT_GRAIN:
         return None
     return PullPlan(cursor, reset=False)
 

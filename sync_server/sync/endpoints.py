@@ -20,12 +20,12 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from common.database import Database
 from common.errors import DomainError
 from common.i18n import N_
+from common.storage.session import GENERIC_PLANS
 from common.sync import conflicts
 from common.sync.audit_upload import AuditUpload, AuditUploadAnswer
 from common.sync.protocol import (
@@ -49,6 +49,7 @@ from sync_server.sync.devices import (
     DeviceIdentity,
     PullPlan,
     authenticate_device,
+    authenticated_row,
     credential_clinic,
     note_pull,
     steady_pull,
@@ -187,8 +188,8 @@ async def pull(
         clinic_id = credential_clinic(authorization)
         with database.session(clinic_id) as session, session.begin():
             _one_snapshot(session)
-            device = authenticate_device(session, authorization, clinic_set=True)
-            plan = steady_pull(session, device, cursor, now)
+            device, row = authenticated_row(session, authorization, clinic_set=True)
+            plan = steady_pull(device, row, cursor, now)
             if plan is not None:
                 return _page(session, device, plan, now)
         with database.session(clinic_id) as session, session.begin():
@@ -224,11 +225,11 @@ def _one_snapshot(session: Session) -> None:
     change number between two of them fell out of the page's window, and the checksums disagreed.
     SQLite's read transaction is already a snapshot."""
     if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         # A page's statements are prepared once per connection (psycopg) and their plans kept:
         # left to choose, PostgreSQL plans the 27-table candidates union afresh for every pull
         # (17 ms of planning for 1-2 ms of work); the generic plan walks the same indexes.
-        session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        session.info[GENERIC_PLANS] = True
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 @router.post("/audit", response_model=AuditUploadAnswer)
