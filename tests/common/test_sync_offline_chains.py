@@ -32,8 +32,8 @@ from common.sync.client import SyncClient
 from common.sync.models import MergeReview, OutboxStatus
 from common.sync.protocol import MutationIn, PushRequest
 from common.treatments.models import TreatmentRecord
-from tests.e2e.conftest import SyncWorld, build_sync_world
-from tests.e2e.support import Device, differences, replica_tables, server_tables
+from tests.e2e.conftest import SyncWorld, assert_converged, build_sync_world, outbox_answers
+from tests.e2e.support import Device
 
 
 @pytest.fixture
@@ -41,16 +41,6 @@ def sync_world(
     engine: Engine, clock: FrozenClock, tmp_path: Path, staff_password_hash: str, sqlite_template: Path
 ) -> Iterator[SyncWorld]:
     yield from build_sync_world(engine, clock, tmp_path, staff_password_hash, sqlite_template)
-
-
-def _converged(sw: SyncWorld, *desks: Device) -> None:
-    server = server_tables(sw.server_db, sw.clinic_id)
-    for desk in desks:
-        assert differences(server, replica_tables(desk)) == {}, desk.name
-
-
-def _answers(desk: Device) -> list[tuple[str, OutboxStatus]]:
-    return [(row.intent, row.status) for row in desk.outbox()]
 
 
 def _count(sw: SyncWorld, model: type[Any]) -> int:
@@ -130,7 +120,7 @@ def test_a_treatment_its_payment_and_a_refund_made_offline_keep_their_ids(sync_w
     assert _count(sw, TreatmentRecord) == 0
 
     desk.sync()
-    assert _answers(desk) == [
+    assert outbox_answers(desk) == [
         ("record_treatment", OutboxStatus.APPLIED),
         ("take_payment", OutboxStatus.APPLIED),
         ("refund", OutboxStatus.APPLIED),
@@ -149,7 +139,7 @@ def test_a_treatment_its_payment_and_a_refund_made_offline_keep_their_ids(sync_w
     other.sync()
     with other.database.session(other.info.clinic_id) as session:
         assert session.get(PaymentRecord, (sw.clinic_id, refunded.id)) is not None
-    _converged(sw, desk, other)
+    assert_converged(sw, desk, other)
 
     # Sent again (the answers lost): answered as duplicates, nothing applied twice.
     before = (_count(sw, TreatmentRecord), _count(sw, PaymentRecord))
@@ -159,7 +149,7 @@ def test_a_treatment_its_payment_and_a_refund_made_offline_keep_their_ids(sync_w
     assert (_count(sw, TreatmentRecord), _count(sw, PaymentRecord)) == before == (1, 2)
     desk.sync()
     other.sync()
-    _converged(sw, desk, other)
+    assert_converged(sw, desk, other)
 
 
 def test_merge_waitlist_scan_and_treatment_edits_sync_from_an_offline_desk(sync_world: SyncWorld) -> None:
@@ -223,8 +213,8 @@ def test_merge_waitlist_scan_and_treatment_edits_sync_from_an_offline_desk(sync_
     other.sync()
     desk.sync()
     other.sync()
-    assert {status for _, status in _answers(desk)} == {OutboxStatus.APPLIED}
-    assert {status for _, status in _answers(other)} == {OutboxStatus.APPLIED}
+    assert {status for _, status in outbox_answers(desk)} == {OutboxStatus.APPLIED}
+    assert {status for _, status in outbox_answers(other)} == {OutboxStatus.APPLIED}
     with sw.server_db.session(sw.clinic_id) as session:
         merge = session.get(PatientMerge, (sw.clinic_id, merged.merge_id))
         assert merge is not None and merge.reverted_at is not None
@@ -244,7 +234,7 @@ def test_merge_waitlist_scan_and_treatment_edits_sync_from_an_offline_desk(sync_
             "notes",
             {"value": "Mild redness"},
         )
-    _converged(sw, desk, other)
+    assert_converged(sw, desk, other)
 
 
 def test_a_desk_intent_naming_a_foreign_or_malformed_id_is_refused(sync_world: SyncWorld) -> None:

@@ -32,8 +32,8 @@ from common.scheduling.waitlist import add_to_waitlist, offers_for_entry
 from common.scheduling.waitlist_offers import offer_id
 from common.sync.models import OutboxStatus
 from tests.common.scheduling_fixtures import MONDAY, wall
-from tests.e2e.conftest import SyncWorld, build_sync_world
-from tests.e2e.support import Device, differences, replica_tables, server_tables
+from tests.e2e.conftest import SyncWorld, assert_converged, build_sync_world, outbox_answers
+from tests.e2e.support import Device
 
 TUESDAY = MONDAY + timedelta(days=1)
 
@@ -43,16 +43,6 @@ def sync_world(
     engine: Engine, clock: FrozenClock, tmp_path: Path, staff_password_hash: str, sqlite_template: Path
 ) -> Iterator[SyncWorld]:
     yield from build_sync_world(engine, clock, tmp_path, staff_password_hash, sqlite_template)
-
-
-def _converged(sw: SyncWorld, *desks: Device) -> None:
-    server = server_tables(sw.server_db, sw.clinic_id)
-    for desk in desks:
-        assert differences(server, replica_tables(desk)) == {}, desk.name
-
-
-def _answers(desk: Device) -> list[tuple[str, OutboxStatus]]:
-    return [(row.intent, row.status) for row in desk.outbox()]
 
 
 def _waiting(sw: SyncWorld, patient: int, duration: int) -> uuid.UUID:
@@ -117,7 +107,7 @@ def test_an_offer_declined_offline_passes_on_and_the_next_offer_is_accepted_offl
     booked = desk.run(clerk, "accept_offer", {"offer_id": str(passed_on.id)})
 
     desk.sync()
-    assert _answers(desk) == [
+    assert outbox_answers(desk) == [
         ("decline_offer", OutboxStatus.APPLIED),
         ("accept_offer", OutboxStatus.APPLIED),
     ]
@@ -127,7 +117,7 @@ def test_an_offer_declined_offline_passes_on_and_the_next_offer_is_accepted_offl
     assert isinstance(waiting_on, WaitlistEntry) and waiting_on.status is WaitlistStatus.WAITING
     _booked_from(sw, passed_on.id, booked.id, patient=2)
     other.sync()
-    _converged(sw, desk, other)
+    assert_converged(sw, desk, other)
 
 
 def test_a_time_freed_offline_is_offered_and_accepted_offline(sync_world: SyncWorld) -> None:
@@ -142,10 +132,10 @@ def test_a_time_freed_offline_is_offered_and_accepted_offline(sync_world: SyncWo
     booked = desk.run(clerk, "accept_offer", {"offer_id": str(offered.id)})
 
     desk.sync()
-    assert _answers(desk) == [
+    assert outbox_answers(desk) == [
         ("cancel_appointment", OutboxStatus.APPLIED),
         ("accept_offer", OutboxStatus.APPLIED),
     ]
     _booked_from(sw, offered.id, booked.id, patient=1)
     other.sync()
-    _converged(sw, desk, other)
+    assert_converged(sw, desk, other)

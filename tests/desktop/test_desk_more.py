@@ -97,6 +97,16 @@ def _near(sizes: tuple[float, ...], expected: tuple[float, ...], within: float =
     )
 
 
+def _todays_first_payment(desk: Desk, qtbot) -> PaymentsScreen:
+    """The receptionist signed in, on the Payments screen with today's first payment selected."""
+    desk.sign_in(RECEPTION)
+    desk.wait_state("desk")
+    screen = desk.screen("payments", PaymentsScreen)
+    qtbot.waitUntil(lambda: screen.day_model.rowCount() > 0, timeout=10_000)
+    screen.day_table.selectRow(0)
+    return screen
+
+
 def _sent(desk: Desk) -> str:
     return desk.window.statusBar().currentMessage()
 
@@ -107,11 +117,7 @@ def test_a_receipt_and_a_patient_card_print_through_the_dialog_on_their_own_pape
     opened: list[Path] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(Path(url.toLocalFile())))
     asked = _print_to_files(monkeypatch, tmp_path)
-    desk.sign_in(RECEPTION)
-    desk.wait_state("desk")
-    screen = desk.screen("payments", PaymentsScreen)
-    qtbot.waitUntil(lambda: screen.day_model.rowCount() > 0, timeout=10_000)
-    screen.day_table.selectRow(0)
+    screen = _todays_first_payment(desk, qtbot)
     payment = screen.day_model.row_at(0)
     assert screen.receipt_button.isEnabled()
     screen.receipt_button.click()
@@ -144,11 +150,7 @@ def test_a_receipt_prints_on_the_80_mm_roll_when_the_print_settings_say_so(
     with desk.db.context(desk.clinic_id, desk.actor(ADMIN)) as ctx:
         printing.update_print_preferences(ctx, receipt_paper="80mm")
     asked = _print_to_files(monkeypatch, tmp_path)
-    desk.sign_in(RECEPTION)
-    desk.wait_state("desk")
-    screen = desk.screen("payments", PaymentsScreen)
-    qtbot.waitUntil(lambda: screen.day_model.rowCount() > 0, timeout=10_000)
-    screen.day_table.selectRow(0)
+    screen = _todays_first_payment(desk, qtbot)
     screen.receipt_button.click()
     qtbot.waitUntil(lambda: "Sent 1 page" in _sent(desk), timeout=15_000)
     assert len(asked) == 1
@@ -167,11 +169,7 @@ def test_a_receipt_the_person_does_not_print_sends_nothing(desk: Desk, qtbot, mo
         return False
 
     monkeypatch.setattr(printables, "ask_printer", cancel)
-    desk.sign_in(RECEPTION)
-    desk.wait_state("desk")
-    screen = desk.screen("payments", PaymentsScreen)
-    qtbot.waitUntil(lambda: screen.day_model.rowCount() > 0, timeout=10_000)
-    screen.day_table.selectRow(0)
+    screen = _todays_first_payment(desk, qtbot)
     screen.receipt_button.click()
     qtbot.waitUntil(lambda: asked == [1], timeout=15_000)
     desk.wait_idle()

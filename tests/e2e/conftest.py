@@ -17,10 +17,10 @@ from common.database import Database
 from common.inventory import service as inventory
 from common.inventory.models import InventoryCategory
 from common.staff.models import Role
-from common.sync.models import DeviceKind
+from common.sync.models import DeviceKind, OutboxStatus
 from tests.common.scheduling_fixtures import SchedulingWorld, wall
 from tests.conftest import ClinicWorld, make_clinic
-from tests.e2e.support import Device, LiveServer, make_device
+from tests.e2e.support import Device, LiveServer, differences, make_device, replica_tables, server_tables
 
 
 @dataclass
@@ -63,6 +63,17 @@ class SyncWorld:
             "nurse": Role.NURSE,
         }[who]
         return Actor.staff(self.world.staff[who], role, device.info.device_id)
+
+
+def assert_converged(sw: SyncWorld, *desks: Device) -> None:
+    """Every desk's replica holds exactly the server's rows of the clinic."""
+    server = server_tables(sw.server_db, sw.clinic_id)
+    for desk in desks:
+        assert differences(server, replica_tables(desk)) == {}, desk.name
+
+
+def outbox_answers(desk: Device) -> list[tuple[str, OutboxStatus]]:
+    return [(row.intent, row.status) for row in desk.outbox()]
 
 
 def build_sync_world(
