@@ -215,7 +215,7 @@ def _desk_on(dataset: Dataset) -> tuple[QApplication, DesktopApp]:
 
     from common.clock import FrozenClock
     from common.config import Settings
-    from common.qt.operations import freeze_startup_objects
+    from common.runtime import freeze_startup_objects
     from desktop.app import AppConfig, DesktopApp
 
     existing = QApplication.instance()
@@ -378,7 +378,8 @@ def bench_gui_block(patients: int) -> Result:
 
     from common.clock import FrozenClock
     from common.database import Database
-    from common.qt.operations import OperationRunner, freeze_startup_objects
+    from common.qt.operations import OperationRunner
+    from common.runtime import freeze_startup_objects
     from common.storage.engine import create_database_engine, sqlite_url
     from desktop.startup import create_demo_clinic_in_child
 

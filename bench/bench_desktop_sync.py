@@ -88,7 +88,8 @@ def bench_initial_sync_block(scale: float) -> tuple[Result, int, float]:
 
     from bench.bench_sync_initial import _free_port, build_server, enroll, start_server
     from common.database import Database
-    from common.qt.operations import OperationRunner, freeze_startup_objects
+    from common.qt.operations import OperationRunner
+    from common.runtime import freeze_startup_objects
     from common.storage.engine import create_database_engine, sqlite_url
     from common.storage.migrate import upgrade
     from common.sync.credentials import save_credential

@@ -178,14 +178,6 @@ class _Worker(QThread):
 # ---- what a person is told -------------------------------------------------------------------
 
 
-def freeze_startup_objects() -> None:
-    """Move everything loaded so far (modules, classes, caches) out of the cyclic collector's
-    reach, so a full collection later walks only what the app made since (shorter GUI pauses).
-    Call once the app has started."""
-    gc.collect()
-    gc.freeze()
-
-
 def failure_message(error: BaseException, locale: str, *, name: str = "operation") -> str:
     """The message a person sees for a failed operation (unexpected ones are logged, ids only)."""
     if isinstance(error, DomainError):
