@@ -155,10 +155,12 @@ class _Worker(QThread):
                 continue
             _recording.tables = set()
             job.started_at = time.monotonic()
-            # A long operation makes many objects; a full cyclic collection triggered meanwhile holds
-            # the GIL for a few hundred ms and the GUI thread stalls with it. Its garbage is freed
-            # by reference counting, so the cyclic collector pauses until it ends.
-            paused = job.wants_progress and gc.isenabled()
+            # The cyclic collector never runs on this thread: a collection here could destroy a Qt
+            # object off the GUI thread, and its destructor, holding Qt's connection lock, waits for
+            # the GIL the GUI thread holds while it waits for that lock (a deadlock, seen in the
+            # desktop tests). A long operation's garbage is freed by reference counting anyway;
+            # the GUI thread collects once the job ends.
+            paused = gc.isenabled()
             if paused:
                 gc.disable()
             try:
