@@ -28,6 +28,7 @@ from common.clock import SYSTEM_CLOCK, Clock
 from common.database import Database
 from common.i18n import N_
 from common.qt.camera import CameraFeed, SourceFactory
+from common.qt.collector import collect_on_gui_thread
 from common.qt.scanner import WedgeScanner
 from common.storage.engine import create_database_engine, sqlite_url
 from common.vision.frames import CameraSource, VideoFileSource
@@ -81,6 +82,7 @@ class KioskApp(QObject):
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         super().__init__()
+        collect_on_gui_thread()  # the camera, scanner and database threads must never free Qt objects
         self.options = options
         self._clock = clock
         self.settings = kiosk_settings.load(options.data_dir)

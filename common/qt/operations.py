@@ -21,7 +21,6 @@ writes never race each other. Its result, or its failure, comes back on the GUI 
 
 from __future__ import annotations
 
-import gc
 import inspect
 import itertools
 import logging
@@ -43,6 +42,7 @@ from sqlalchemy.orm import Session
 from common.database import Database
 from common.errors import DomainError
 from common.i18n import N_, translate
+from common.qt.collector import collect_on_gui_thread
 
 log = logging.getLogger(__name__)
 
@@ -155,14 +155,6 @@ class _Worker(QThread):
                 continue
             _recording.tables = set()
             job.started_at = time.monotonic()
-            # The cyclic collector never runs on this thread: a collection here could destroy a Qt
-            # object off the GUI thread, and its destructor, holding Qt's connection lock, waits for
-            # the GIL the GUI thread holds while it waits for that lock (a deadlock, seen in the
-            # desktop tests). A long operation's garbage is freed by reference counting anyway;
-            # the GUI thread collects once the job ends.
-            paused = gc.isenabled()
-            if paused:
-                gc.disable()
             try:
                 arguments = (self._db, Progress(self, job)) if job.wants_progress else (self._db,)
                 result = job.fn(*arguments)
@@ -173,8 +165,6 @@ class _Worker(QThread):
                 self.sig_finished.emit(job, result, None, changed)
             finally:
                 _recording.tables = None
-                if paused:
-                    gc.enable()
 
 
 # ---- what a person is told -------------------------------------------------------------------
@@ -232,6 +222,7 @@ class OperationRunner(QObject):
         self._latest: dict[str, int] = {}
         self._waiting: dict[str, Job] = {}
         self._in_flight = 0
+        collect_on_gui_thread()  # garbage with Qt objects in it must never be freed on the worker
         self._worker = _Worker(db)
         self._worker.sig_finished.connect(self._finished)
         self._worker.sig_progress.connect(self._progress)

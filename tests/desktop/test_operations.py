@@ -3,6 +3,7 @@ one change signal per write, stale results dropped, progress reported."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 
@@ -47,6 +48,30 @@ def test_operations_run_on_one_worker_and_answer_on_the_gui_thread(qtbot, runner
     assert seen == [("done", True)] * 3
     assert len(workers) == 1
     assert threading.get_ident() not in workers
+
+
+def test_garbage_made_on_the_worker_is_collected_on_the_gui_thread(qtbot, runner):
+    """A cycle freed on the worker could hold a Qt object, whose destructor off the GUI thread can
+    deadlock against it: the cyclic collector runs on the GUI thread only (common/qt/collector.py)."""
+    assert not gc.isenabled()
+    freed_on: list[int] = []
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+        def __del__(self) -> None:
+            freed_on.append(threading.get_ident())
+
+    def make_garbage(_db):
+        for _ in range(5_000):  # well past the youngest generation's threshold
+            Cycle()
+        return len(freed_on)
+
+    with qtbot.waitSignal(runner.sig_finished, timeout=5000):
+        runner.run(make_garbage, name="test.garbage")
+    qtbot.waitUntil(lambda: len(freed_on) >= 5_000, timeout=5000)
+    assert set(freed_on) == {threading.get_ident()}
 
 
 def test_a_domain_error_is_shown_translated_never_swallowed(qtbot, runner):
