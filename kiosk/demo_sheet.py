@@ -7,6 +7,7 @@ Enter to try the scanner path. The codes stay valid as long as the demo clinic's
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import Final
@@ -112,9 +113,15 @@ def _paint_card(painter: QPainter, box: QRectF, mm: float, card: object, timezon
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawRoundedRect(box, 3 * mm, 3 * mm)
     pad = 3 * mm
-    qr_side = min(box.height() - 2 * pad, 34 * mm)
-    qr_box = QRectF(box.left() + pad, box.top() + (box.height() - qr_side) / 2, qr_side, qr_side)
-    painter.drawImage(qr_box, _qr_image(card.code))
+    qr = _qr_image(card.code)
+    # A whole number of device pixels per module: a fractional scale draws some modules a pixel
+    # wider than others, and the odd code then would not read back from the PNG.
+    module = math.floor(min(box.height() - 2 * pad, 34 * mm) / qr.width())
+    qr_side = float(module * qr.width())
+    qr_box = QRectF(
+        round(box.left() + pad), round(box.top() + (box.height() - qr_side) / 2), qr_side, qr_side
+    )
+    painter.drawImage(qr_box, qr)
     left = qr_box.right() + pad
     width = box.right() - pad - left
     top = box.top() + pad
