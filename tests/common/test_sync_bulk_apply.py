@@ -470,11 +470,19 @@ def test_deferred_indexes_come_back_when_the_pull_ends_even_after_a_kill(
     path = tmp_path / "killed.db"
     replica = _replica(sqlite_template, path)
     before = _plain_indexes(replica)
+    triggers = _triggers(replica)
     synced = {described.name for described in synced_tables()}
     assert any(f" ON {name} " in sql for sql in before.values() for name in synced)
     apply_page(replica, pages[0], sqlite_demo, NOW, defer_indexes=True)
     left = _plain_indexes(replica)
     assert not any(f" ON {name} " in sql for sql in left.values() for name in synced)
+    # The patient search index is filled once at the end too, not by its triggers row by row.
+    assert {name for name in triggers if name.startswith("patients_search")} == {
+        "patients_search_insert",
+        "patients_search_update",
+        "patients_search_delete",
+    }
+    assert not {name for name in _triggers(replica) if name.startswith("patients_search")}
     with replica.connect() as connection:
         assert bulk_apply.indexes_deferred(connection)
         connection.rollback()
@@ -483,11 +491,34 @@ def test_deferred_indexes_come_back_when_the_pull_ends_even_after_a_kill(
     for page in pages[1:]:
         apply_page(replica, page, sqlite_demo, NOW)
     assert _plain_indexes(replica) == before
+    assert set(_triggers(replica)) == set(triggers)
+    _search_finds_every_patient(replica)
     with replica.connect() as connection:
         assert not bulk_apply.indexes_deferred(connection)
         assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
         connection.rollback()
     replica.dispose()
+
+
+def _triggers(engine: Engine) -> dict[str, str]:
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all()
+        connection.rollback()
+    return {name: sql for name, sql in rows}
+
+
+def _search_finds_every_patient(engine: Engine) -> None:
+    """The patient full-text index matches its table, and finds a synced patient by name."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO patient_search(patient_search, rank) VALUES ('integrity-check', 1)"
+        )
+        text = connection.exec_driver_sql("SELECT search_text FROM patients LIMIT 1").scalar_one()
+        found = connection.exec_driver_sql(
+            "SELECT count(*) FROM patient_search WHERE patient_search MATCH ?", (f'"{text[:6]}"',)
+        ).scalar_one()
+        connection.rollback()
+    assert found >= 1
 
 
 class _PagesClient:
