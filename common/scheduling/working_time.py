@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,6 +40,45 @@ def minute_of(value: object) -> int:
     return int(hour) * 60 + int(minute)
 
 
+# In session.info: a dict, for a session that holds the clinic's change number to its end (a push
+# chunk), so no one else can change a schedule meanwhile; it keeps each doctor's blocks and days
+# off as first read, for every booking of the session. Whoever sets it clears it when the session
+# writes a schedule or a day off.
+HELD_DOCTOR_WEEKS: Final = "held_doctor_weeks"
+
+# A doctor's weekly blocks (weekday, block) and days off (first, last day).
+_DoctorRows = tuple[list[tuple[int, _Block]], list[tuple[date, date]]]
+
+
+def _read(
+    session: Session, doctor_ids: Sequence[uuid.UUID], first: date | None, last: date | None
+) -> dict[uuid.UUID, _DoctorRows]:
+    """The doctors' blocks and their days off that meet [first, last] (all of them without bounds)."""
+    rows: dict[uuid.UUID, _DoctorRows] = {doctor_id: ([], []) for doctor_id in doctor_ids}
+    blocks = session.execute(
+        select(
+            DoctorSchedule.doctor_id,
+            DoctorSchedule.weekday,
+            DoctorSchedule.start_time,
+            DoctorSchedule.end_time,
+            DoctorSchedule.kind,
+            DoctorSchedule.valid_from,
+            DoctorSchedule.valid_until,
+        ).where(DoctorSchedule.doctor_id.in_(doctor_ids))
+    )
+    for doctor_id, weekday, start, end, kind, valid_from, valid_until in blocks:
+        block = _Block(minute_of(start), minute_of(end), kind, valid_from, valid_until)
+        rows[doctor_id][0].append((weekday, block))
+    days_off = select(DoctorTimeOff.doctor_id, DoctorTimeOff.start_date, DoctorTimeOff.end_date).where(
+        DoctorTimeOff.doctor_id.in_(doctor_ids)
+    )
+    if first is not None and last is not None:
+        days_off = days_off.where(DoctorTimeOff.start_date <= last, DoctorTimeOff.end_date >= first)
+    for doctor_id, start_date, end_date in session.execute(days_off):
+        rows[doctor_id][1].append((start_date, end_date))
+    return rows
+
+
 class DoctorWeeks:
     """Schedules and days off of some doctors over some days, from two queries."""
 
@@ -56,30 +96,20 @@ class DoctorWeeks:
         weeks = cls(rules)
         if not doctor_ids:
             return weeks
-        blocks = session.execute(
-            select(
-                DoctorSchedule.doctor_id,
-                DoctorSchedule.weekday,
-                DoctorSchedule.start_time,
-                DoctorSchedule.end_time,
-                DoctorSchedule.kind,
-                DoctorSchedule.valid_from,
-                DoctorSchedule.valid_until,
-            ).where(DoctorSchedule.doctor_id.in_(doctor_ids))
-        )
-        for doctor_id, weekday, start, end, kind, valid_from, valid_until in blocks:
-            weeks._blocks[(doctor_id, weekday)].append(
-                _Block(minute_of(start), minute_of(end), kind, valid_from, valid_until)
+        held: dict[uuid.UUID, _DoctorRows] | None = session.info.get(HELD_DOCTOR_WEEKS)
+        if held is None:
+            rows = _read(session, doctor_ids, first, last)
+        else:
+            missing = [doctor_id for doctor_id in doctor_ids if doctor_id not in held]
+            if missing:
+                held.update(_read(session, missing, None, None))
+            rows = {doctor_id: held[doctor_id] for doctor_id in doctor_ids}
+        for doctor_id, (blocks, days_off) in rows.items():
+            for weekday, block in blocks:
+                weeks._blocks[(doctor_id, weekday)].append(block)
+            weeks._time_off[doctor_id].extend(
+                (start, end) for start, end in days_off if start <= last and end >= first
             )
-        days_off = session.execute(
-            select(DoctorTimeOff.doctor_id, DoctorTimeOff.start_date, DoctorTimeOff.end_date).where(
-                DoctorTimeOff.doctor_id.in_(doctor_ids),
-                DoctorTimeOff.start_date <= last,
-                DoctorTimeOff.end_date >= first,
-            )
-        )
-        for doctor_id, start_date, end_date in days_off:
-            weeks._time_off[doctor_id].append((start_date, end_date))
         return weeks
 
     def is_off(self, doctor_id: uuid.UUID, day: date) -> bool:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event, select, update
+from sqlalchemy import Engine, event, exists, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker, with_loader_criteria
+from sqlalchemy.orm.util import identity_key
 
 from common.clinics.models import Clinic, ClinicSequence
 from common.clock import SYSTEM_CLOCK, Clock
@@ -33,6 +34,10 @@ GENERIC_PLANS = "generic_plans"
 # identity map holds rows weakly, so a row no one refers to is read again by the next lookup).
 KEEP_FOUND_ROWS = "keep_found_rows"
 ALL_CLINICS = "all_clinics"
+# In session.info: (model, id) pairs the session looked for and the clinic has not, live or as a
+# tombstone. Only for a session no other writer of the clinic can write beside (it holds the
+# clinic's change number); its own inserts are found in its identity map first.
+KNOWN_ABSENT = "known_absent"
 
 
 class TenantViolation(RuntimeError):
@@ -195,6 +200,24 @@ def _apply_storage_rules(session: Session, _context: Any, _instances: Any) -> No
 
 def load_clinic(session: Session, clinic_id: uuid.UUID) -> Clinic | None:
     return session.scalars(select(Clinic).where(Clinic.id == clinic_id)).one_or_none()
+
+
+def row_exists(session: Session, model: type[ClinicRow], row_id: uuid.UUID) -> bool:
+    """Whether the clinic has row `row_id` of `model`, live or a tombstone (an id a device made
+    must never be used twice)."""
+    clinic_id = session.info.get("clinic_id")
+    if clinic_id is None:
+        raise TenantViolation("a clinic row looked up outside a clinic session")
+    if session.identity_map.get(identity_key(model, (clinic_id, row_id))) is not None:
+        return True
+    absent: set[tuple[type[ClinicRow], uuid.UUID]] | None = session.info.get(KNOWN_ABSENT)
+    if absent is not None and (model, row_id) in absent:
+        return False
+    identity: Any = model
+    found = session.scalar(
+        select(exists().where(identity.id == row_id)).execution_options(**{INCLUDE_DELETED: True})
+    )
+    return bool(found)
 
 
 def live_row(session: Session, model: type[RowT], row_id: uuid.UUID) -> RowT | None:

@@ -36,10 +36,11 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Final
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from common.audit.chain import AuditEntry, append, deferred_links, hold_head
@@ -49,8 +50,10 @@ from common.context import Actor, ServiceContext
 from common.database import Database
 from common.errors import DomainError, PermissionDenied
 from common.i18n import N_, translate
+from common.scheduling.working_time import HELD_DOCTOR_WEEKS
 from common.staff.models import Role, StaffUser
-from common.storage.session import KEEP_FOUND_ROWS, ClinicSession
+from common.storage.base import Base, ClinicRow
+from common.storage.session import KEEP_FOUND_ROWS, KNOWN_ABSENT, ClinicSession
 from common.sync.bulk_apply import paused_gc
 from common.sync.conflicts import MutationInfo, conflict_kind, record_conflict, set_current_mutation
 from common.sync.intents import INTENTS
@@ -69,6 +72,7 @@ STAFF: Final = "staff_users"
 # A chunk's size: its transaction holds the clinic's change counter (the clinic's other writers
 # wait) until it commits.
 CHUNK_MUTATIONS: Final = 200
+SCHEDULE_TABLES: Final = frozenset({"doctor_schedules", "doctor_time_off"})
 CHUNK_SECONDS: Final = 0.2
 UNKNOWN_INTENT: Final = N_("This kind of change is not known to the server. Update this device's software.")
 INVALID_ARGUMENTS: Final = N_("The change was refused: some of its details are not valid (%(fields)s).")
@@ -137,6 +141,43 @@ def apply_push(
     return PushResponse(answers=answers, last_applied_n=last, server_time=db.clock.now().isoformat())
 
 
+@cache
+def _models_by_table() -> dict[str, type[ClinicRow]]:
+    return {
+        mapper.local_table.name: mapper.class_
+        for mapper in Base.registry.mappers
+        if issubclass(mapper.class_, ClinicRow) and isinstance(mapper.local_table, Table)
+    }
+
+
+def _read_named_rows(session: ClinicSession, mutations: list[MutationIn]) -> None:
+    """Read the rows the chunk's mutations name as touched, one statement per table, and keep them
+    for the chunk: each mutation then finds its row (`live_row`) without a round trip of its own.
+
+    Tombstones are read too, and the ids not found are noted (`KNOWN_ABSENT`): a new row's id is
+    then known unused without a look of its own. The names come from the device, so they only
+    choose what to read: the session scopes the statement to the clinic like any other, and a
+    service still finds only live rows (`live_row`).
+    """
+    wanted: dict[type[ClinicRow], set[uuid.UUID]] = {}
+    models = _models_by_table()
+    for mutation in mutations:
+        for name, row_id in mutation.touched:
+            model = models.get(name)
+            if model is not None:
+                wanted.setdefault(model, set()).add(row_id)
+    kept: set[Any] = session.info[KEEP_FOUND_ROWS]
+    absent: set[tuple[type[ClinicRow], uuid.UUID]] = session.info.setdefault(KNOWN_ABSENT, set())
+    for model, ids in wanted.items():
+        identity: Any = model
+        found = session.scalars(
+            select(model).where(identity.id.in_(sorted(ids))).execution_options(include_deleted=True)
+        ).all()
+        kept.update(found)
+        # A booking's new appointment, for one: its id needs no look of its own to be known unused.
+        absent.update((model, row_id) for row_id in ids - {row.id for row in found})
+
+
 class _Failed(Exception):
     """Mutation `at` of a chunk was refused (an optimistic one) or failed by a database error (not
     the chunk's first); the chunk was rolled back."""
@@ -168,6 +209,7 @@ class _Chunk:
         self.roles: dict[uuid.UUID, Role | None] = {}  # active staff of the clinic, by id
         self.holding = False  # the change number and the audit chain head are taken
         self.records: dict[int, dict[str, Any]] = {}  # the answer records to insert, by n
+        self.upcoming: list[MutationIn] = []  # the mutations the chunk may apply
 
     def checked(self) -> DeviceIdentity | DeviceClaim:
         """The device as the chunk checked it against its row, or as it was given (not read yet)."""
@@ -191,6 +233,7 @@ class _Chunk:
             # clinic's change counter before its first mutation and holds it to the commit, so no
             # other writer of the clinic can change them meanwhile.
             session.info[KEEP_FOUND_ROWS] = set()
+            session.info[HELD_DOCTOR_WEEKS] = {}  # the same reason: schedules are read once
             session.info[ORIGIN_DEVICE] = claimed.device_id
             row = session.scalars(
                 select(SyncDevice)
@@ -203,6 +246,7 @@ class _Chunk:
                 raise DeviceNotRecognised()
             device = self.device
             last = row.last_applied_n
+            self.upcoming = [mutation for mutation in mutations[:CHUNK_MUTATIONS] if mutation.n > last]
             repeats: list[tuple[_Answered, MutationIn]] = []
             for mutation in mutations:
                 if answered and (len(answered) >= CHUNK_MUTATIONS or time.monotonic() > deadline):
@@ -247,6 +291,9 @@ class _Chunk:
         written = {name for name, _ in touched}
         if STAFF in written:  # a role changed, someone left: the next mutations look again
             self.roles.clear()
+        if written & SCHEDULE_TABLES or outcome.status is not OutboxStatus.APPLIED:
+            # A schedule changed, or a savepoint was undone with what it read: read them again.
+            session.info[HELD_DOCTOR_WEEKS].clear()
         if CLINICS in written:
             self.clinic = None
         for entry in ctx.denials:
@@ -312,6 +359,8 @@ class _Chunk:
             # hide below a pull's bound).
             hold_head(session, ctx.clinic_id, ctx.chain_id)
             self.holding = True
+            # Only now: with the change number held, no other writer can change what is read.
+            _read_named_rows(session, self.upcoming)
         if not guarded:
             try:
                 intent.apply(ctx, args)

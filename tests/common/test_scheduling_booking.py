@@ -248,12 +248,12 @@ def test_reservation_ids_are_unique_and_redrawn_on_collision(sched, monkeypatch)
 
 
 def test_a_reservation_id_clash_at_insert_draws_again(sched, monkeypatch):
-    """The clash the existence check cannot see (another device's booking arriving in between)
-    is caught by the unique constraint and redrawn."""
+    """A booking draws its id without a look first; a clash (with a booking made earlier, or one
+    arriving in between) is caught by the unique constraint and drawn again."""
     first = sched.book(wall(0, "10:00"))
     import common.scheduling.booking as booking
 
-    monkeypatch.setattr(booking, "unused_reservation_id", lambda _ctx, _day: first.reservation_id)
+    monkeypatch.setattr(booking, "new_reservation_id", lambda _day: first.reservation_id)
     second = sched.book(wall(0, "11:00"))
     assert second.reservation_id != first.reservation_id and is_reservation_id(second.reservation_id)
 

@@ -16,9 +16,11 @@ from common.staff.models import StaffUser
 from common.storage.session import (
     INCLUDE_DELETED,
     KEEP_FOUND_ROWS,
+    KNOWN_ABSENT,
     StorageRuleViolation,
     TenantViolation,
     live_row,
+    row_exists,
 )
 
 
@@ -237,3 +239,26 @@ def test_a_session_that_keeps_found_rows_reads_each_once(world):
             sql for sql in statements if sql.lstrip().upper().startswith("SELECT") and "patients" in sql
         ]
         assert len(selects) == 3
+
+
+def test_whether_an_id_is_used_counts_tombstones_and_only_this_clinic(world, other_world, clock):
+    patient = new_patient("Used", "Once")
+    with world.system() as ctx:
+        ctx.session.add(patient)
+    with other_world.system() as ctx:
+        assert not row_exists(ctx.session, Patient, patient.id)
+    with world.system() as ctx:
+        assert row_exists(ctx.session, Patient, patient.id)
+        loaded = live_row(ctx.session, Patient, patient.id)
+        assert loaded is not None
+        loaded.deleted_at = clock.now()
+    with world.system() as ctx:
+        assert row_exists(ctx.session, Patient, patient.id)  # a tombstone still holds its id
+        fresh = new_id()
+        ctx.session.info[KNOWN_ABSENT] = {(Patient, fresh)}
+        assert not row_exists(ctx.session, Patient, fresh)  # known unused: no look of its own
+        another = new_patient("Just", "Added")
+        another.id = fresh
+        ctx.session.add(another)
+        ctx.session.flush()
+        assert row_exists(ctx.session, Patient, fresh)  # the session's own insert comes first

@@ -14,7 +14,9 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, event, func, select
@@ -25,10 +27,12 @@ from common.audit.chain import GENESIS_HASH, append, deferred_links, verify_chai
 from common.audit.models import ActorType, AuditLog
 from common.context import ServiceContext
 from common.database import Database
+from common.ids import new_id
 from common.inventory import service as inventory
 from common.patients.errors import PatientNotFound
 from common.patients.models import Patient
 from common.scheduling.models import Appointment, AppointmentStatus
+from common.scheduling.schedules import add_time_off
 from common.sync.intents import INTENTS, Args, Intent
 from common.sync.models import DeviceKind, SyncAppliedMutation, SyncConflict, SyncDevice
 from common.sync.protocol import MutationAnswer, MutationIn, PushRequest, PushResponse
@@ -262,6 +266,30 @@ def test_a_chunk_takes_one_change_number_and_numbers_follow_the_chunks(
 
 
 @pytest.mark.postgres
+def test_a_chunk_reads_the_rows_its_mutations_name_once(desk: Desk, world: ClinicWorld) -> None:
+    """Each mutation names the rows it touched; the chunk reads them in one statement per table
+    (after taking the change number), so a note per patient costs no read of its own."""
+    reads: list[str] = []
+
+    def note_reads(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM patients" in statement:
+            reads.append(statement)
+
+    mutations = [desk.note(patient % 5, f"note {patient}") for patient in range(10)]
+    event.listen(world.db.engine, "before_cursor_execute", note_reads)
+    try:
+        answers = desk.push(*mutations).answers
+    finally:
+        event.remove(world.db.engine, "before_cursor_execute", note_reads)
+    assert [answer.status for answer in answers] == ["applied"] * 10
+    assert len(reads) == 2  # the chunk's one read of the five, and the answers' rows
+    with world.db.session(world.clinic_id) as session:
+        notes = {p.id: p.notes for p in session.scalars(select(Patient))}
+    assert [notes[desk.sched.patients[patient]] for patient in range(5)] == [
+        f"note {p}" for p in range(5, 10)
+    ]
+
+
 def test_a_desk_pulling_while_batches_and_other_writes_commit_misses_nothing(
     desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -494,3 +522,50 @@ def test_a_refusal_first_in_a_push_is_answered_and_the_rest_applied_once(desk: D
     assert response.answers[0].code == "patient_not_found"
     assert len([m for m in movements_of(desk.world, desk.item_id) if m.quantity < 0]) == 1
     assert count(desk.db, desk.world.clinic_id, Patient, Patient.notes == "after a refusal") == 1
+
+
+class _DayOff(Args):
+    doctor_id: uuid.UUID
+    day: date
+
+
+def _day_off(ctx: ServiceContext, args: _DayOff) -> None:
+    add_time_off(ctx, args.doctor_id, args.day, args.day)
+
+
+def test_a_chunk_reads_schedules_once_and_again_after_one_changes(
+    desk: Desk, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bookings in a chunk share the doctors' weeks they read, until a mutation writes a day off."""
+    name = "test_day_off"
+    monkeypatch.setitem(INTENTS, name, Intent(name, _DayOff, Permission.SCHEDULE_MANAGE, _day_off))
+    doctor = desk.world.staff["doctor"]
+    desk.staff_id = desk.world.staff["admin"]
+
+    def book(patient: int, at: str) -> MutationIn:
+        appointment = new_id()
+        return desk.mutation(
+            "book_appointment",
+            {
+                "appointment_id": str(appointment),
+                "patient_id": str(desk.sched.patients[patient]),
+                "doctor_id": str(doctor),
+                "starts_at": wall(1, at).isoformat(),
+                "duration_minutes": 15,
+            },
+            [("appointments", appointment)],
+        )
+
+    tuesday = wall(1, "09:00").astimezone(ZoneInfo("Asia/Taipei")).date()
+    answers = desk.push(
+        book(0, "09:00"),
+        book(1, "09:30"),
+        desk.mutation(name, {"doctor_id": str(doctor), "day": tuesday.isoformat()}, []),
+        book(2, "10:00"),
+    ).answers
+    assert [answer.status for answer in answers[:3]] == ["applied"] * 3, [(a.code, a.message) for a in answers]
+    assert answers[3].status != "applied"  # the doctor is off that day now
+    assert (
+        count(desk.db, desk.world.clinic_id, Appointment, Appointment.patient_id == desk.sched.patients[2])
+        == 0
+    )
