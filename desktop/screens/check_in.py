@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLineEdit, QWidget
 
 from common.qt.i18n import _
 from common.qt.models import RowTableModel
@@ -30,6 +30,7 @@ from desktop.widgets.common import Card, EmptyState, button, hbox, label, table_
 EXPECTED = frozenset({AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED})
 IN_CLINIC = frozenset({AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROGRESS})
 TICK_MS = 30_000
+TREATMENT_COLUMN = 3  # of the expected table
 
 
 class CheckInScreen(Screen):
@@ -57,6 +58,11 @@ class CheckInScreen(Screen):
         )
         self.expected = table_view(self.expected_model)
         self.expected.setObjectName("expected_table")
+        # A long treatment name is shortened (the whole name on hover) rather than pushing the
+        # status, what the desk reads first, behind a horizontal scroll bar.
+        header = self.expected.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(TREATMENT_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.expected.activated.connect(self._check_in_index)
         self.expected.doubleClicked.connect(self._check_in_index)
         self.check_in_button = button(primary=True, icon_name="check_in", on_click=self._check_in_selected)

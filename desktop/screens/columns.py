@@ -62,7 +62,9 @@ def treatment_column(directory: Callable[[], Directory]) -> Column[AppointmentRo
         item = directory().treatment(row.treatment_type_id)
         return item.name if item is not None else label(row.appointment_type)
 
-    return Column(N_("Treatment"), text, decoration=lambda r: dot(type_color(r.appointment_type.value)))
+    return Column(
+        N_("Treatment"), text, decoration=lambda r: dot(type_color(r.appointment_type.value)), tooltip=text
+    )
 
 
 def status_column() -> Column[AppointmentRow]:
