@@ -35,7 +35,7 @@ from common.scheduling.errors import (
     TreatmentNotBookable,
 )
 from common.scheduling.models import Appointment, AppointmentStatus, AppointmentType, BookingMode, DayPeriod
-from common.scheduling.patient_dates import refresh_next_appointment
+from common.scheduling.patient_dates import note_new_appointment, refresh_next_appointment
 from common.scheduling.placement import (
     Placement,
     apply_placement,
@@ -146,7 +146,7 @@ def place_new_appointment(ctx: ServiceContext, request: BookingRequest) -> Appoi
         length=length,
         new=True,
     )
-    refresh_next_appointment(ctx, rules, request.patient_id)
+    note_new_appointment(ctx, rules, request.patient_id, appointment.appointment_date)
     return appointment
 
 

@@ -41,6 +41,22 @@ def refresh_next_appointment(ctx: ServiceContext, rules: BookingRules, patient_i
         patient.next_appointment_date = next_date
 
 
+def note_new_appointment(ctx: ServiceContext, rules: BookingRules, patient_id: uuid.UUID, day: date) -> None:
+    """A booking on `day`: the patient's next appointment is the earlier of it and the one noted,
+    with no query while the noted one is still upcoming (it is kept as the earliest upcoming by
+    every booking, move, cancellation and check-in)."""
+    today = rules.local_day(ctx.now())
+    patient = _patient(ctx, patient_id)
+    if patient is None:
+        return
+    noted = patient.next_appointment_date
+    if day < today or (noted is not None and noted < today):
+        refresh_next_appointment(ctx, rules, patient_id)  # a past day, or a date gone by: ask
+    elif noted is None or day < noted:
+        stamp_changed_fields(patient, ["next_appointment_date"])
+        patient.next_appointment_date = day
+
+
 def record_visit(ctx: ServiceContext, patient_id: uuid.UUID, day: date) -> None:
     patient = _patient(ctx, patient_id)
     if patient is not None and (patient.last_visit_date is None or patient.last_visit_date < day):

@@ -395,3 +395,24 @@ def test_bookings_are_scoped_to_their_clinic(sched, other_world):
 def test_unknown_ids(sched):
     with pytest.raises(NotFound), sched.ctx() as ctx:
         assign_time(ctx, uuid.uuid4(), wall(0, "10:00"))
+
+
+def test_a_booking_keeps_the_patients_next_appointment_the_earliest_upcoming(sched):
+    def next_date() -> date | None:
+        return sched.get(Patient, sched.patient).next_appointment_date
+
+    sched.book(wall(3, "10:00"))
+    assert next_date() == MONDAY + timedelta(days=3)
+    sched.book(wall(4, "10:00"))  # later: the noted one stays
+    assert next_date() == MONDAY + timedelta(days=3)
+    sched.book(wall(1, "10:00"))  # earlier: it becomes the next
+    assert next_date() == MONDAY + timedelta(days=1)
+    # A date gone by (noted last week and never moved on) is worked out again, not trusted.
+    with sched.world.db.session(sched.world.clinic_id) as session, session.begin():
+        session.execute(
+            update(Patient)
+            .where(Patient.id == sched.patient)
+            .values(next_appointment_date=MONDAY - timedelta(days=7))
+        )
+    sched.book(wall(2, "10:00"))
+    assert next_date() == MONDAY + timedelta(days=1)
