@@ -399,7 +399,8 @@ def test_unknown_ids(sched):
 
 def test_a_booking_keeps_the_patients_next_appointment_the_earliest_upcoming(sched):
     def next_date() -> date | None:
-        return sched.get(Patient, sched.patient).next_appointment_date
+        patient: Patient = sched.get(Patient, sched.patient)
+        return patient.next_appointment_date
 
     sched.book(wall(3, "10:00"))
     assert next_date() == MONDAY + timedelta(days=3)

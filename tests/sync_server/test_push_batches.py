@@ -563,7 +563,7 @@ def test_a_chunk_reads_schedules_once_and_again_after_one_changes(
         desk.mutation(name, {"doctor_id": str(doctor), "day": tuesday.isoformat()}, []),
         book(2, "10:00"),
     ).answers
-    assert [answer.status for answer in answers[:3]] == ["applied"] * 3, [(a.code, a.message) for a in answers]
+    assert [answer.status for answer in answers[:3]] == ["applied"] * 3, [a.code for a in answers]
     assert answers[3].status != "applied"  # the doctor is off that day now
     assert (
         count(desk.db, desk.world.clinic_id, Appointment, Appointment.patient_id == desk.sched.patients[2])
