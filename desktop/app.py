@@ -28,7 +28,6 @@ from common.context import Actor
 from common.database import Database
 from common.errors import AuthenticationFailed, DomainError
 from common.i18n import N_
-from common.qt.collector import collect_on_gui_thread
 from common.qt.i18n import _, language
 from common.qt.idle import DEFAULT_CHECK_MS, IdleWatcher
 from common.qt.operations import OperationRunner, show_failure_box
@@ -80,7 +79,6 @@ class DesktopApp(QObject):
 
     def __init__(self, config: AppConfig) -> None:
         super().__init__()
-        collect_on_gui_thread()  # the worker and sync threads must never free Qt objects
         self.config = config
         self.state = "opening"
         settings = config.settings

@@ -14,10 +14,10 @@ from typing import Any, Final
 
 from sqlalchemy import Column, Connection, Table
 
+from common.storage.search_index import PATIENT_SEARCH, rebuild, search_triggers
+
 BATCH: Final = 5_000
-# The SQLite full-text index over patients.search_text (migration 0002) and its source table.
-SEARCH_INDEX: Final = "patient_search"
-SEARCH_SOURCE: Final = "patients"
+SEARCH_SOURCE: Final = "patients"  # the table of the patient search index
 
 _Processor = Callable[[Any], Any] | None
 
@@ -77,25 +77,21 @@ def deferred_patient_search_index(connection: Connection, new_rows: int) -> Iter
     """On SQLite, fill the patient search index once after a bulk insert instead of row by row.
 
     A trigger indexes each inserted patient; for tens of thousands of rows a single rebuild is
-    about ten times faster. The insert trigger is dropped and recreated from its own stored SQL,
-    inside the caller's transaction, so a failure rolls both back. Skipped when the table already
-    holds many more patients than are being added (the rebuild reads them all).
+    about ten times faster. The index's triggers are dropped and recreated from their own stored
+    SQL, inside the caller's transaction, so a failure rolls both back. Skipped when the table
+    already holds many more patients than are being added (the rebuild reads them all).
     """
     if connection.dialect.name != "sqlite":
         yield
         return
     existing = connection.exec_driver_sql(f"SELECT count(*) FROM {SEARCH_SOURCE}").scalar_one()  # noqa: S608 - constant names
-    triggers = connection.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
-        "AND sql LIKE '%AFTER INSERT%' AND sql LIKE ?",
-        (SEARCH_SOURCE, f"%{SEARCH_INDEX}%"),
-    ).all()
+    triggers = [t for t in search_triggers(connection, {SEARCH_SOURCE}) if t.index == PATIENT_SEARCH]
     if not triggers or new_rows < 4 * existing:
         yield
         return
-    for name, _sql in triggers:
-        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    for trigger in triggers:
+        connection.exec_driver_sql(f'DROP TRIGGER "{trigger.name}"')
     yield
-    for _name, sql in triggers:
-        connection.exec_driver_sql(sql)
-    connection.exec_driver_sql(f"INSERT INTO {SEARCH_INDEX}({SEARCH_INDEX}) VALUES ('rebuild')")  # noqa: S608
+    for trigger in triggers:
+        connection.exec_driver_sql(trigger.sql)
+    rebuild(connection, PATIENT_SEARCH)

@@ -222,7 +222,9 @@ class OperationRunner(QObject):
         self._latest: dict[str, int] = {}
         self._waiting: dict[str, Job] = {}
         self._in_flight = 0
-        collect_on_gui_thread()  # garbage with Qt objects in it must never be freed on the worker
+        # Before the first thread off the GUI thread starts: no thread but the GUI's may free Qt
+        # objects (the worker here, the desk's sync engine and loaders after it).
+        collect_on_gui_thread()
         self._worker = _Worker(db)
         self._worker.sig_finished.connect(self._finished)
         self._worker.sig_progress.connect(self._progress)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from common.storage.search_index import PATIENT_SEARCH, rebuild
+
 
 def vacuum(engine: Engine) -> None:
     """Compact the file, then rebuild the patient search index.
@@ -14,4 +16,4 @@ def vacuum(engine: Engine) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("VACUUM")
     with engine.begin() as connection:
-        connection.exec_driver_sql("INSERT INTO patient_search(patient_search) VALUES ('rebuild')")
+        rebuild(connection, PATIENT_SEARCH)

@@ -202,12 +202,17 @@ def load_clinic(session: Session, clinic_id: uuid.UUID) -> Clinic | None:
     return session.scalars(select(Clinic).where(Clinic.id == clinic_id)).one_or_none()
 
 
+def _clinic_of(session: Session) -> uuid.UUID:
+    clinic_id = session.info.get("clinic_id")
+    if not isinstance(clinic_id, uuid.UUID):
+        raise TenantViolation("a clinic row looked up outside a clinic session")
+    return clinic_id
+
+
 def row_exists(session: Session, model: type[ClinicRow], row_id: uuid.UUID) -> bool:
     """Whether the clinic has row `row_id` of `model`, live or a tombstone (an id a device made
     must never be used twice)."""
-    clinic_id = session.info.get("clinic_id")
-    if clinic_id is None:
-        raise TenantViolation("a clinic row looked up outside a clinic session")
+    clinic_id = _clinic_of(session)
     if session.identity_map.get(identity_key(model, (clinic_id, row_id))) is not None:
         return True
     absent: set[tuple[type[ClinicRow], uuid.UUID]] | None = session.info.get(KNOWN_ABSENT)
@@ -226,9 +231,7 @@ def live_row(session: Session, model: type[RowT], row_id: uuid.UUID) -> RowT | N
     The session's own copy when it already holds the row (what a SELECT would hand back too: an
     object already loaded is not refreshed by a query), else one SELECT scoped like any other.
     """
-    clinic_id = session.info.get("clinic_id")
-    if clinic_id is None:
-        raise TenantViolation("a clinic row looked up outside a clinic session")
+    clinic_id = _clinic_of(session)
     row = session.get(model, (clinic_id, row_id))
     if row is None or (isinstance(row, ClinicRecord) and row.deleted_at is not None):
         return None

@@ -43,6 +43,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.types import NullType
 
+from common.storage.search_index import rebuild_sql, search_triggers
 from common.storage.types import MONEY_SCALE, Money, UTCDateTime
 from common.sync import state
 from common.sync.protocol import TableRows
@@ -533,43 +534,18 @@ def defer_indexes(connection: Connection) -> int:
         tuple(names),
     ).all()
     plain = [(name, sql) for name, sql in found if not sql.lstrip().upper().startswith("CREATE UNIQUE")]
-    search = _search_triggers(connection, set(names))
+    search = search_triggers(connection, names)
     if not plain and not search:
         return 0
-    indexes = sorted({index for index, _, _ in search})  # names from sqlite_master, not from input
-    rebuilds = [f"INSERT INTO {index}({index}) VALUES ('rebuild')" for index in indexes]  # noqa: S608
-    later = [sql for _, sql in plain] + rebuilds + [_if_not_exists(sql) for _, _, sql in search]
+    rebuilds = [rebuild_sql(index) for index in sorted({trigger.index for trigger in search})]
+    later = [sql for _, sql in plain] + rebuilds + [_if_not_exists(trigger.sql) for trigger in search]
     already = json.loads(state.get(connection, DEFERRED_INDEXES) or "[]")
     state.put(connection, DEFERRED_INDEXES, json.dumps(already + later))
     for name, _sql in plain:
         connection.exec_driver_sql(f'DROP INDEX "{name}"')
-    for _index, trigger, _sql in search:
-        connection.exec_driver_sql(f'DROP TRIGGER "{trigger}"')
+    for trigger in search:
+        connection.exec_driver_sql(f'DROP TRIGGER "{trigger.name}"')
     return len(plain) + len(search)
-
-
-_FTS_CONTENT = re.compile(r"USING\s+fts5\s*\(.*\bcontent\s*=\s*'(\w+)'", re.IGNORECASE | re.DOTALL)
-
-
-def _search_triggers(connection: Connection, synced: set[str]) -> list[tuple[str, str, str]]:
-    """(full-text index, trigger, its SQL) for each trigger keeping an external-content FTS5 index
-    of a synced table. Row by row, such a trigger made a patient's insert three times as slow; one
-    'rebuild' after the last page reads the table once (FTS5's documented way to refill it)."""
-    tables = connection.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE '%USING fts5%'"
-    ).all()
-    out: list[tuple[str, str, str]] = []
-    for index, sql in tables:
-        content = _FTS_CONTENT.search(sql)
-        if content is None or content.group(1) not in synced:
-            continue
-        triggers = connection.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND sql LIKE ? "
-            "ORDER BY name",
-            (content.group(1), f"%{index}%"),
-        ).all()
-        out.extend((index, name, trigger_sql) for name, trigger_sql in triggers)
-    return out
 
 
 def restore_indexes(connection: Connection) -> int:

@@ -30,7 +30,6 @@ from desktop.widgets.common import Card, EmptyState, button, hbox, label, table_
 EXPECTED = frozenset({AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED})
 IN_CLINIC = frozenset({AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROGRESS})
 TICK_MS = 30_000
-TREATMENT_COLUMN = 3  # of the expected table
 
 
 class CheckInScreen(Screen):
@@ -47,22 +46,22 @@ class CheckInScreen(Screen):
         self.layout_.addLayout(hbox(self.title, 12, self.summary, None, self.code))
 
         directory = self._directory
-        self.expected_model: RowTableModel[AppointmentRow] = RowTableModel(
-            [
-                time_column(),
-                patient_column(),
-                doctor_column(directory),
-                treatment_column(directory),
-                status_column(),
-            ]
-        )
+        treatment = treatment_column(directory)
+        expected_columns = [
+            time_column(),
+            patient_column(),
+            doctor_column(directory),
+            treatment,
+            status_column(),
+        ]
+        self.expected_model: RowTableModel[AppointmentRow] = RowTableModel(expected_columns)
         self.expected = table_view(self.expected_model)
         self.expected.setObjectName("expected_table")
         # A long treatment name is shortened (the whole name on hover) rather than pushing the
         # status, what the desk reads first, behind a horizontal scroll bar.
         header = self.expected.horizontalHeader()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(TREATMENT_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(expected_columns.index(treatment), QHeaderView.ResizeMode.Stretch)
         self.expected.activated.connect(self._check_in_index)
         self.expected.doubleClicked.connect(self._check_in_index)
         self.check_in_button = button(primary=True, icon_name="check_in", on_click=self._check_in_selected)

@@ -50,6 +50,7 @@ from common.context import Actor, ServiceContext
 from common.database import Database
 from common.errors import DomainError, PermissionDenied
 from common.i18n import N_, translate
+from common.scheduling.models import DoctorSchedule, DoctorTimeOff
 from common.scheduling.working_time import HELD_DOCTOR_WEEKS
 from common.staff.models import Role, StaffUser
 from common.storage.base import Base, ClinicRow
@@ -69,10 +70,10 @@ log = logging.getLogger(__name__)
 
 GAP: Final = "gap"
 STAFF: Final = "staff_users"
+SCHEDULE_TABLES: Final = frozenset({DoctorSchedule.__tablename__, DoctorTimeOff.__tablename__})
 # A chunk's size: its transaction holds the clinic's change counter (the clinic's other writers
 # wait) until it commits.
 CHUNK_MUTATIONS: Final = 200
-SCHEDULE_TABLES: Final = frozenset({"doctor_schedules", "doctor_time_off"})
 CHUNK_SECONDS: Final = 0.2
 UNKNOWN_INTENT: Final = N_("This kind of change is not known to the server. Update this device's software.")
 INVALID_ARGUMENTS: Final = N_("The change was refused: some of its details are not valid (%(fields)s).")
