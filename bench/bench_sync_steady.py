@@ -325,6 +325,11 @@ async def batched(desk: Desk, size: int, until: float, counted: list[int]) -> No
         counted[0] += size
 
 
+def phase(name: str) -> None:
+    """A progress line (stderr), so a profile or a look at the server can be matched to the phase."""
+    print(f"{time.strftime('%H:%M:%S')} {name}", file=sys.stderr, flush=True)
+
+
 async def run(args: argparse.Namespace, desks: list[Desk], url: str, server_pid: int) -> None:
     rng = random.Random(args.seed)
     # As the desk's sync client keeps its connection (common/sync/client.py).
@@ -333,18 +338,21 @@ async def run(args: argparse.Namespace, desks: list[Desk], url: str, server_pid:
         desk.http = httpx.AsyncClient(base_url=url, headers=desk.headers, timeout=30.0, limits=limits)
     try:
         # Each desk registers its own patient and catches up (not timed).
+        phase("registering the desks' patients")
         for start in range(0, len(desks), 25):
             group = desks[start : start + 25]
             await asyncio.gather(*(register(desk) for desk in group))
         await asyncio.gather(*(pull(desk, None) for desk in desks))
 
         stats = Stats()
+        phase("baseline")
         load_before = os.getloadavg()
         until = time.perf_counter() + args.baseline_seconds
         await asyncio.gather(*(baseline(desk, stats, args.interval, until, rng) for desk in desks))
         baseline_stats = stats
 
         stats = Stats()
+        phase("steady")
         cpu_before, wall_before = cpu_seconds(server_pid), time.perf_counter()
         until = time.perf_counter() + args.seconds
         await asyncio.gather(
@@ -356,6 +364,7 @@ async def run(args: argparse.Namespace, desks: list[Desk], url: str, server_pid:
         load_after = os.getloadavg()
 
         counted = [0]
+        phase("batched")
         started = time.perf_counter()
         until = started + args.batch_seconds
         await asyncio.gather(

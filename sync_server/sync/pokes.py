@@ -1,11 +1,15 @@
 """Pokes: tell a clinic's online devices "pull now" after each commit that changed the clinic.
 
 A poke carries no data. Any committed write transaction that took a clinic's change number
-publishes (a hook on every clinic session, so REST writes poke too):
-- SQLite (one server process): straight to this process's subscribers, after the commit;
-- PostgreSQL: `pg_notify('clinic_changes', clinic_id)` inside the transaction — delivered only if
-  it commits — and every worker LISTENs on one connection and hands pokes to its own subscribers,
-  so several workers behind a load balancer all hear every commit.
+publishes (a hook on every clinic session, so REST writes poke too), after its commit:
+- SQLite (one server process): straight to this process's subscribers;
+- PostgreSQL: handed to this worker's notifier, which sends `pg_notify('clinic_changes', ...)`
+  for everything pending in one transaction of its own; every worker LISTENs on one connection
+  and hands pokes to its own subscribers, so several workers behind a load balancer all hear every
+  commit. NOTIFY is not sent from the writing transaction: PostgreSQL takes one database-wide lock
+  to queue notifications and holds it through the commit's WAL flush, so every writing
+  transaction of every clinic would commit one after another. The notifier's transactions commit
+  without waiting for the flush (a poke lost in a crash costs a device nothing: it polls).
 A device's own push does not poke that device (`clinic_id:device_id`): its answers carry the rows
 it touched and its engine pulls after pushing anyway; each poke it skips is a pull saved.
 """
@@ -15,10 +19,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 import uuid
 from typing import Any, Final
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from common.storage.session import ClinicSession
@@ -26,7 +31,8 @@ from common.storage.session import ClinicSession
 log = logging.getLogger(__name__)
 
 CHANNEL: Final = "clinic_changes"
-_NOTIFY: Final = text("SELECT pg_notify(:channel, :payload)")
+# One statement for all pending pokes (pg_notify sends an identical channel and payload once).
+_NOTIFY_ALL: Final = "SELECT pg_notify(%s, payload) FROM unnest(%s::text[]) AS payload"
 # In a session's info: the device whose push the transaction applies.
 ORIGIN_DEVICE: Final = "origin_device"
 
@@ -80,25 +86,22 @@ def _offer(queue: asyncio.Queue[None]) -> None:
 BROADCASTER: Final = Broadcaster()
 
 
-@event.listens_for(ClinicSession, "before_commit")
-def _notify_postgres(session: Session) -> None:
-    if session.get_bind().dialect.name != "postgresql" or session.get_nested_transaction() is not None:
-        return  # the hook also runs when a savepoint is released: notify once, at the commit
-    session.flush()  # the flush takes the change number; it would otherwise run after this hook
-    origin = session.info.get(ORIGIN_DEVICE)
-    for clinic_id in _changed_clinics(session):
-        payload = f"{clinic_id}:{origin}" if origin is not None else str(clinic_id)
-        session.execute(_NOTIFY, {"channel": CHANNEL, "payload": payload})
-
-
 @event.listens_for(ClinicSession, "after_commit")
-def _publish_local(session: Session) -> None:
+def _publish(session: Session) -> None:
     if session.get_nested_transaction() is not None:
         return  # a savepoint released: nothing is committed yet
     clinics = _changed_clinics(session)
-    if clinics and session.get_bind().dialect.name != "postgresql":
+    if not clinics:
+        return
+    origin = session.info.get(ORIGIN_DEVICE)
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        notifier = notifier_for(bind.engine)
         for clinic_id in clinics:
-            BROADCASTER.publish(clinic_id, session.info.get(ORIGIN_DEVICE))
+            notifier.send(clinic_id, origin)
+    else:
+        for clinic_id in clinics:
+            BROADCASTER.publish(clinic_id, origin)
 
 
 def _changed_clinics(session: Session) -> list[uuid.UUID]:
@@ -138,6 +141,61 @@ class PostgresListener:
             except Exception as error:  # reconnect after a lost connection
                 log.warning("poke listener reconnecting after %s", type(error).__name__)
                 self._stop.wait(1.0)
+
+
+class PostgresNotifier:
+    """Sends this worker's pokes to PostgreSQL on a connection of its own, off the request threads:
+    what piles up while one batch is sent goes out in the next."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._lock = threading.Lock()
+        self._pending: dict[str, None] = {}
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sync-pokes-notifier", daemon=True)
+        self._thread.start()
+
+    def send(self, clinic_id: uuid.UUID, origin: uuid.UUID | None = None) -> None:
+        payload = f"{clinic_id}:{origin}" if origin is not None else str(clinic_id)
+        with self._lock:
+            self._pending[payload] = None
+        self._wake.set()
+
+    def _take(self) -> list[str]:
+        with self._lock:
+            payloads, self._pending = list(self._pending), {}
+        return payloads
+
+    def _run(self) -> None:
+        import psycopg
+
+        while True:
+            try:
+                with psycopg.connect(self._url, autocommit=True) as connection:
+                    connection.execute("SET synchronous_commit = off")
+                    while True:
+                        self._wake.wait()
+                        self._wake.clear()
+                        payloads = self._take()
+                        if payloads:
+                            connection.execute(_NOTIFY_ALL, (CHANNEL, payloads))
+            except Exception as error:  # the batch is dropped (devices poll); reconnect
+                log.warning("poke notifier reconnecting after %s", type(error).__name__)
+                time.sleep(1.0)
+
+
+_notifiers: dict[str, PostgresNotifier] = {}
+_notifiers_lock = threading.Lock()
+
+
+def notifier_for(engine: Engine) -> PostgresNotifier:
+    """This worker's notifier for the database `engine` writes to (started on first use)."""
+    key = engine.url.render_as_string(hide_password=True)
+    with _notifiers_lock:
+        notifier = _notifiers.get(key)
+        if notifier is None:
+            notifier = _notifiers[key] = PostgresNotifier(engine)
+        return notifier
 
 
 _listeners: dict[str, PostgresListener] = {}
