@@ -190,6 +190,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from sync_server.app import warn_if_role_bypasses_security
     from sync_server.config import load_server_settings
+    from sync_server.http_protocol import NoDelayHTTPProtocol
 
     try:
         server_settings = load_server_settings()
@@ -212,6 +213,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         workers=max(1, args.workers),
+        http=NoDelayHTTPProtocol,
         # Uvicorn's access log prints query strings, which can hold a search for a patient's
         # name: the app logs each request itself, by route template (SECURITY.md row 18).
         access_log=False,
