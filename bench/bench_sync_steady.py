@@ -165,10 +165,19 @@ def seed(url: str, clinics: int, devices: int) -> tuple[list[Desk], str]:
     return desks, schema
 
 
-def start_server(url: str, port: int, work: Path) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, work: Path, workers: int = 1) -> subprocess.Popen[bytes]:
+    """One server process (as the e2e tests run it), or the product's own `clinic-server serve
+    --workers N` sharing the port."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CLINIC_RUN_JOBS": "0"}
+    command = [sys.executable, "-m", "tests.e2e.server_process", url, str(port), str(work / "server")]
+    if workers > 1:
+        env.update(
+            DATABASE_URL=url, CLINIC_DATA_DIR=str(work / "server"), CLINIC_JWT_SECRET="steady-" + "x" * 40
+        )
+        command = [sys.executable, "-m", "sync_server.cli", "serve", "--host", "127.0.0.1"]
+        command += ["--port", str(port), "--workers", str(workers)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.e2e.server_process", url, str(port), str(work / "server")],
+        command,
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -181,8 +190,16 @@ def start_server(url: str, port: int, work: Path) -> subprocess.Popen[bytes]:
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time of the process and of its running children (a server's worker processes)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            own, fields = stat.parent.name, stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if own == str(pid) or fields[1] == str(pid):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 # ---- the desks ----------------------------------------------------------------------------------
@@ -394,7 +411,8 @@ async def run(args: argparse.Namespace, desks: list[Desk], url: str, server_pid:
         )
     print(
         f"  server: {requests / steady_wall:,.0f} sync requests/s, {len(stats.push) / steady_wall:,.0f} mutations/s, "
-        f"CPU {server_cpu / steady_wall * 100:.0f} % of one core"
+        f"CPU {server_cpu / steady_wall * 100:.0f} % of one core ({args.server_workers} server process"
+        f"{'es' if args.server_workers > 1 else ''})"
     )
     print(
         f"  batched pushes: {batch_rate:,.0f} mutations/s ({args.batch_devices} desks, {args.batch} per request; target >= 1,000/s)"
@@ -566,6 +584,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--batch-devices", type=int, default=8)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--server-workers", type=int, default=1, help="serve with `clinic-server serve --workers N` instead"
+    )
     parser.add_argument("--push-batch", type=int, default=0, help="time the push handler alone instead")
     parser.add_argument("--kinds", default=",".join(KINDS))
     args = parser.parse_args(argv)
@@ -593,7 +614,7 @@ def main(argv: list[str] | None = None) -> int:
             f"seeded {args.clinics} clinics and {len(desks)} desks in {time.perf_counter() - started:.1f} s"
         )
         port = _free_port()
-        server = start_server(url, port, work)
+        server = start_server(url, port, work, args.server_workers)
         asyncio.run(run(args, desks, f"http://127.0.0.1:{port}", server.pid))
     except Exception:
         log = (work / "server.log").read_text(errors="replace")
