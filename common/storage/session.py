@@ -14,9 +14,9 @@ On PostgreSQL the clinic is also set per transaction (`app.clinic_id`) for row-l
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
-from sqlalchemy import Engine, event, exists, select, update
+from sqlalchemy import Engine, Table, bindparam, event, exists, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker, with_loader_criteria
 from sqlalchemy.orm.util import identity_key
 
@@ -135,17 +135,22 @@ def _forget_change_seq(session: Session, transaction: SessionTransaction) -> Non
             del taken[clinic_id]
 
 
+_SEQUENCES: Final[Table] = ClinicSequence.__table__  # type: ignore[assignment]
+_TAKE_CHANGE_SEQ: Final = (
+    update(_SEQUENCES)
+    .where(_SEQUENCES.c.clinic_id == bindparam("clinic"))
+    .values(change_seq=_SEQUENCES.c.change_seq + 1)
+    .returning(_SEQUENCES.c.change_seq)
+)
+
+
 def next_change_seq(session: Session, clinic_id: uuid.UUID) -> int:
     """The clinic's change number for this transaction (taken once, on first write)."""
     taken: dict[uuid.UUID, tuple[int, SessionTransaction]] = session.info.setdefault("change_seqs", {})
     if clinic_id not in taken:
-        result = session.execute(
-            update(ClinicSequence)
-            .where(ClinicSequence.clinic_id == clinic_id)
-            .values(change_seq=ClinicSequence.change_seq + 1)
-            .returning(ClinicSequence.change_seq)
-            .execution_options(synchronize_session=False)
-        ).scalar_one_or_none()
+        # Core, not the ORM's bulk update: no loaded object to synchronise, and every write
+        # transaction runs it.
+        result = session.connection().execute(_TAKE_CHANGE_SEQ, {"clinic": clinic_id}).scalar_one_or_none()
         if result is None:
             raise TenantViolation(f"no change counter for clinic {clinic_id}")
         owner = session.get_nested_transaction() or session.get_transaction()
