@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -57,6 +56,7 @@ from sync_server.sync.devices import (
 from sync_server.sync.pokes import BROADCASTER, ensure_listener
 from sync_server.sync.pull import BadCursor, pull_page
 from sync_server.sync.push import apply_push
+from sync_server.sync.threads import run_sync_work
 
 KEEPALIVE_SECONDS: Final = 15.0
 
@@ -123,7 +123,7 @@ async def current_device(
     database: Annotated[Database, Depends(get_database)],
     authorization: Annotated[str | None, Header()] = None,
 ) -> DeviceIdentity:
-    return await run_in_threadpool(_authenticate, database, authorization)
+    return await run_sync_work(_authenticate, database, authorization)
 
 
 Device = Annotated[DeviceIdentity, Depends(current_device)]
@@ -143,7 +143,7 @@ def _locale(request: Request) -> str | None:
 @router.post("/enroll", response_model=EnrollResponse)
 async def enroll(body: EnrollRequest, database: DatabaseDep, _protocol: Protocol) -> EnrollResponse:
     """Trade a one-time enrollment code for this device's id and credential."""
-    done = await run_in_threadpool(enrollment.redeem, database, body.code, body.device_name)
+    done = await run_sync_work(enrollment.redeem, database, body.code, body.device_name)
     return EnrollResponse(
         device_id=done.device_id,
         clinic_id=done.clinic_id,
@@ -164,7 +164,7 @@ async def push(
     """Apply the device's mutations in order, each exactly once; answer each one."""
     # The credential is checked by the push's first transaction, on the device row it locks.
     device = DeviceClaim.of(authorization)
-    answered = await run_in_threadpool(apply_push, database, device, body, _locale(request))
+    answered = await run_sync_work(apply_push, database, device, body, _locale(request))
     return _json(answered)  # type: ignore[return-value]
 
 
@@ -213,7 +213,7 @@ async def pull(
         )
 
     try:
-        return _json(await run_in_threadpool(page))  # type: ignore[return-value]
+        return _json(await run_sync_work(page))  # type: ignore[return-value]
     except BadCursor:
         raise CursorInvalid() from None
 
@@ -238,7 +238,7 @@ async def upload_audit(
 ) -> AuditUploadAnswer:
     """Store the next links of this device's audit chain, if they continue the copy held here;
     a broken chain is refused (409) and recorded."""
-    return await run_in_threadpool(store_audit, database, device, body)
+    return await run_sync_work(store_audit, database, device, body)
 
 
 @router.get("/events")
