@@ -3,11 +3,13 @@
 
     python -m bench.bench_sync_steady [--devices 300] [--clinics 150] [--seconds 60] [--interval 5]
                                       [--baseline-seconds 15] [--batch-seconds 10] [--batch 100]
+                                      [--server-workers 1]
     python -m bench.bench_sync_steady --push-batch 500 [--kinds mixed,use_stock,...]
 
 A fresh PostgreSQL database (TEST_DATABASE_URL's server) gets `--clinics` clinics, each with a
 receptionist and `--devices / --clinics` enrolled front desks; a real server (uvicorn, one process,
-`tests.e2e.server_process`) serves them. The simulated desks run in this process (asyncio, httpx,
+`tests.e2e.server_process`; `--server-workers N`: the product's `clinic-server serve --workers N`)
+serves them. The simulated desks run in this process (asyncio, httpx,
 one HTTP connection each, like a desk) and, after each registers its own patient:
 - baseline: every `--interval` seconds each desk asks the trivial `GET /api/health` twice (the
   request rate of the steady phase): the HTTP and framework floor on this machine, this run;

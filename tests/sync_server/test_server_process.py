@@ -58,6 +58,18 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def start_serving(env: dict[str, str], port: int, *options: str) -> subprocess.Popen[str]:
+    """`clinic-server serve` on 127.0.0.1:`port`, its output (both streams) kept for the test."""
+    serve = ["serve", "--host", "127.0.0.1", "--port", str(port), *options]
+    return subprocess.Popen(
+        [sys.executable, "-m", "sync_server.cli", *serve],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 def wait_until_up(base: str, process: subprocess.Popen[str], seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -114,13 +126,7 @@ def test_the_server_runs_from_its_commands(environment, tmp_path, cli):
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sync_server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    server = start_serving(env, port)
     try:
         wait_until_up(base, server)
         login = httpx.post(
@@ -164,14 +170,7 @@ def test_several_workers_answer_without_waiting_for_a_delayed_ack(environment, c
     assert cli(environment, "migrate").returncode == 0
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    serve = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sync_server.cli", *serve],
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    server = start_serving(environment, port, "--workers", "2")
     try:
         wait_until_up(base, server)
         with httpx.Client(base_url=base, timeout=30) as client:  # one kept connection, as a desk
