@@ -213,7 +213,9 @@ async def pull(
         )
 
     try:
-        return _json(await run_sync_work(page))  # type: ignore[return-value]
+        # An initial sync asks for the largest pages: they run on threads of their own.
+        bulk = limit > DEFAULT_PAGE_ROWS
+        return _json(await run_sync_work(page, bulk=bulk))  # type: ignore[return-value]
     except BadCursor:
         raise CursorInvalid() from None
 

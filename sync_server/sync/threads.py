@@ -7,6 +7,9 @@ switch costs each chunk its CPU caches and a context switch. Measured on this 2-
 865 with 2 (one server process, PostgreSQL). Four leave room for requests that wait on the
 database (a push waiting for the clinic's change number while another desk's chunk holds it).
 More cores are used by more worker processes (`clinic-server serve --workers N`).
+
+Initial-sync pages (up to 20,000 rows, about half a second of work each) run on two threads of
+their own, so devices joining the clinic never hold up the desks' steady pushes and pulls.
 """
 
 from __future__ import annotations
@@ -19,21 +22,24 @@ from anyio import CapacityLimiter
 from anyio.lowlevel import RunVar
 
 SYNC_THREADS: Final = 4
+BULK_THREADS: Final = 2
 
 _T = TypeVar("_T")
-_LIMITER: RunVar[CapacityLimiter] = RunVar("sync_threads")
+_STEADY: RunVar[CapacityLimiter] = RunVar("sync_threads")
+_BULK: RunVar[CapacityLimiter] = RunVar("sync_bulk_threads")
 
 
-def _limiter() -> CapacityLimiter:
+def _limiter(held: RunVar[CapacityLimiter], threads: int) -> CapacityLimiter:
     """This event loop's limiter (each worker process, and each test client, has its own loop)."""
     try:
-        return _LIMITER.get()
+        return held.get()
     except LookupError:
-        limiter = CapacityLimiter(SYNC_THREADS)
-        _LIMITER.set(limiter)
+        limiter = CapacityLimiter(threads)
+        held.set(limiter)
         return limiter
 
 
-async def run_sync_work(function: Callable[..., _T], *args: object) -> _T:
-    """`function(*args)` on one of the sync threads, once one is free."""
-    return await anyio.to_thread.run_sync(function, *args, limiter=_limiter())
+async def run_sync_work(function: Callable[..., _T], *args: object, bulk: bool = False) -> _T:
+    """`function(*args)` on one of the sync threads (the bulk ones for `bulk`), once one is free."""
+    limiter = _limiter(_BULK, BULK_THREADS) if bulk else _limiter(_STEADY, SYNC_THREADS)
+    return await anyio.to_thread.run_sync(function, *args, limiter=limiter)
