@@ -126,7 +126,7 @@ class PostgresListener:
     def _run(self) -> None:
         import psycopg
 
-        url = self._engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        url = libpq_url(self._engine)
         while not self._stop.is_set():
             try:
                 with psycopg.connect(url, autocommit=True) as connection:
@@ -148,7 +148,7 @@ class PostgresNotifier:
     what piles up while one batch is sent goes out in the next."""
 
     def __init__(self, engine: Engine) -> None:
-        self._url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._url = libpq_url(engine)
         self._lock = threading.Lock()
         self._pending: dict[str, None] = {}
         self._wake = threading.Event()
@@ -184,30 +184,37 @@ class PostgresNotifier:
                 time.sleep(1.0)
 
 
+def libpq_url(engine: Engine) -> str:
+    """The engine's database as a plain connection URL, for a psycopg connection of our own."""
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+# One listener and one notifier per database, in each worker.
+_per_database_lock = threading.Lock()
 _notifiers: dict[str, PostgresNotifier] = {}
-_notifiers_lock = threading.Lock()
+_listeners: dict[str, PostgresListener] = {}
+
+
+def _database_key(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
 
 
 def notifier_for(engine: Engine) -> PostgresNotifier:
     """This worker's notifier for the database `engine` writes to (started on first use)."""
-    key = engine.url.render_as_string(hide_password=True)
-    with _notifiers_lock:
+    key = _database_key(engine)
+    with _per_database_lock:
         notifier = _notifiers.get(key)
         if notifier is None:
             notifier = _notifiers[key] = PostgresNotifier(engine)
         return notifier
 
 
-_listeners: dict[str, PostgresListener] = {}
-_listeners_lock = threading.Lock()
-
-
 def ensure_listener(engine: Engine) -> None:
     """Start this worker's LISTEN connection once (PostgreSQL only)."""
     if engine.dialect.name != "postgresql":
         return
-    key = engine.url.render_as_string(hide_password=True)
-    with _listeners_lock:
+    key = _database_key(engine)
+    with _per_database_lock:
         if key not in _listeners:
             listener = PostgresListener(engine)
             _listeners[key] = listener

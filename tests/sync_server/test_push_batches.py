@@ -489,7 +489,7 @@ def test_the_notifier_sends_pokes_that_listeners_hear(postgres_engine: Engine) -
 
     engine = postgres_engine
 
-    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    url = pokes.libpq_url(engine)
     clinic, origin = uuid.uuid4(), uuid.uuid4()
     with psycopg.connect(url, autocommit=True) as listener:
         listener.execute(f"LISTEN {pokes.CHANNEL}")
