@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLineEdit, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QWidget
 
 from common.qt.i18n import _
 from common.qt.models import RowTableModel
@@ -18,14 +18,15 @@ from desktop.reads.appointments import appointments_on
 from desktop.reads.rows import AppointmentRow, Directory
 from desktop.screens.base import Screen
 from desktop.screens.columns import (
+    WAITING,
     doctor_column,
+    in_clinic_table,
     patient_column,
     status_column,
     time_column,
     treatment_column,
-    waiting_column,
 )
-from desktop.widgets.common import Card, EmptyState, button, hbox, label, table_view
+from desktop.widgets.common import Card, EmptyState, button, hbox, label, shorten_column, table_view
 
 EXPECTED = frozenset({AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED})
 IN_CLINIC = frozenset({AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROGRESS})
@@ -59,9 +60,7 @@ class CheckInScreen(Screen):
         self.expected.setObjectName("expected_table")
         # A long treatment name is shortened (the whole name on hover) rather than pushing the
         # status, what the desk reads first, behind a horizontal scroll bar.
-        header = self.expected.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(expected_columns.index(treatment), QHeaderView.ResizeMode.Stretch)
+        shorten_column(self.expected, expected_columns.index(treatment))
         self.expected.activated.connect(self._check_in_index)
         self.expected.doubleClicked.connect(self._check_in_index)
         self.check_in_button = button(primary=True, icon_name="check_in", on_click=self._check_in_selected)
@@ -72,10 +71,7 @@ class CheckInScreen(Screen):
         self.expected_card.body.addWidget(self.expected_empty, 1)
         self.expected_card.body.addLayout(hbox(None, self.check_in_button))
 
-        self.inside_model: RowTableModel[AppointmentRow] = RowTableModel(
-            [patient_column(), doctor_column(directory), waiting_column(self.desk.now), status_column()]
-        )
-        self.inside = table_view(self.inside_model)
+        self.inside_model, self.inside = in_clinic_table(directory, self.desk.now)
         self.inside.setObjectName("in_clinic_table")
         self.inside.doubleClicked.connect(
             lambda index: self.desk.navigate(
@@ -96,7 +92,7 @@ class CheckInScreen(Screen):
         self.layout_.addLayout(panels, 1)
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
-        self._tick.timeout.connect(lambda: self.inside_model.refresh_column(2))
+        self._tick.timeout.connect(lambda: self.inside_model.refresh_column(WAITING))
         self._tick.start()
         self.retranslate()
 

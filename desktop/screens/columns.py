@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Final
 
 from PySide6.QtGui import QColor, QIcon
+from PySide6.QtWidgets import QTableView
 
 from common.i18n import N_
 from common.qt.i18n import _, format_time
 from common.qt.icons import dot, icon
-from common.qt.models import RIGHT, Column
+from common.qt.models import RIGHT, Column, RowTableModel
 from common.qt.theme import current_theme, status_strong, type_color
 from desktop.labels import label
 from desktop.reads.rows import AppointmentRow, Directory
+from desktop.widgets.common import shorten_column, table_view
 
 
 def time_text(row: AppointmentRow) -> str:
@@ -84,3 +87,21 @@ def waiting_column(now: Callable[[], datetime]) -> Column[AppointmentRow]:
 def _doctor_color(directory: Directory, row: AppointmentRow) -> QIcon | None:
     entry = directory.staff.get(row.doctor_id)
     return dot(entry.color) if entry is not None and entry.color else None
+
+
+# The waiting column of `in_clinic_table`, refreshed as the minutes pass.
+WAITING: Final = 2
+
+
+def in_clinic_table(
+    directory: Callable[[], Directory], now: Callable[[], datetime]
+) -> tuple[RowTableModel[AppointmentRow], QTableView]:
+    """The patients in the clinic (today's waiting room, check-in's "In the clinic"): who, with
+    whom, how long, and where they are. The card is narrow: a long name is shortened rather than
+    the status going out of view."""
+    model: RowTableModel[AppointmentRow] = RowTableModel(
+        [patient_column(), doctor_column(directory), waiting_column(now), status_column()]
+    )
+    view = table_view(model)
+    shorten_column(view, 0)
+    return model, view

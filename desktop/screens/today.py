@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QGridLayout, QHBoxLayout, QTreeView, QWidget
 
 from common.qt.i18n import _, format_date, format_money, format_number
-from common.qt.models import ROW_ROLE, Group, GroupedTableModel, RowTableModel
+from common.qt.models import ROW_ROLE, Group, GroupedTableModel
 from common.scheduling.models import AppointmentStatus
 from desktop.actions import check_patient_out
 from desktop.desk import Desk
@@ -19,12 +19,12 @@ from desktop.reads.rows import AppointmentRow
 from desktop.reads.today import TodayOverview, today_overview
 from desktop.screens.base import Screen
 from desktop.screens.columns import (
-    doctor_column,
+    WAITING,
+    in_clinic_table,
     patient_column,
     status_column,
     time_column,
     treatment_column,
-    waiting_column,
 )
 from desktop.widgets.common import (
     Banner,
@@ -36,7 +36,6 @@ from desktop.widgets.common import (
     clear_layout,
     hbox,
     label,
-    table_view,
 )
 
 WAITING_REFRESH_MS = 30_000
@@ -99,15 +98,7 @@ class TodayScreen(Screen):
         self.schedule.activated.connect(self._open_from_schedule)
         self.schedule_empty = EmptyState("calendar")
 
-        self.queue_model: RowTableModel[AppointmentRow] = RowTableModel(
-            [
-                patient_column(),
-                doctor_column(lambda: self.desk.directory),
-                waiting_column(self.desk.now),
-                status_column(),
-            ]
-        )
-        self.queue = table_view(self.queue_model)
+        self.queue_model, self.queue = in_clinic_table(lambda: self.desk.directory, self.desk.now)
         self.queue.setObjectName("today_queue")
         self.queue.doubleClicked.connect(lambda index: self._open_patient(self.queue_model.row_at(index)))
         self.queue.activated.connect(lambda index: self._open_patient(self.queue_model.row_at(index)))
@@ -130,7 +121,7 @@ class TodayScreen(Screen):
 
         self._ticker = QTimer(self)
         self._ticker.setInterval(WAITING_REFRESH_MS)
-        self._ticker.timeout.connect(lambda: self.queue_model.refresh_column(2))
+        self._ticker.timeout.connect(lambda: self.queue_model.refresh_column(WAITING))
         self._ticker.start()
         self.setTabOrder(self.search, self.book)
         self.setTabOrder(self.book, self.schedule)

@@ -264,6 +264,14 @@ def table_view(model: Any, *, parent: QWidget | None = None) -> QTableView:
     return view
 
 
+def shorten_column(view: QTableView, column: int) -> None:
+    """Let `column` take what width is left, its text shortened when that is little, so the columns
+    after it stay in view instead of behind a horizontal scroll bar."""
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+
+
 def add_shortcut_action(widget: QWidget, key: str, handler: Callable[[], Any]) -> QAction:
     action = QAction(widget)
     action.setShortcut(key)
