@@ -47,9 +47,17 @@ def patient_column() -> Column[AppointmentRow]:
         N_("Patient"),
         lambda r: r.patient_name,
         decoration=allergy_mark,
-        tooltip=lambda r: _("Allergies recorded: see the patient's page") if r.has_allergies else None,
+        tooltip=_patient_tooltip,
         bold=lambda r: True,
     )
+
+
+def _patient_tooltip(row: AppointmentRow) -> str:
+    """The whole name (a narrow card shortens it), and the allergy warning its mark stands for."""
+    if not row.has_allergies:
+        return row.patient_name
+    warning = _("Allergies recorded: see the patient's page")
+    return f"{row.patient_name}\n{warning}"
 
 
 def doctor_column(directory: Callable[[], Directory]) -> Column[AppointmentRow]:

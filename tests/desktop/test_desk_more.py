@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PdfReader
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices, QPageLayout
 from PySide6.QtPrintSupport import QPrinter
 from sqlalchemy import select
@@ -29,6 +30,9 @@ def test_check_out_from_the_check_in_screen(desk: Desk, qtbot):
     screen = desk.screen("check_in", CheckInScreen)
     qtbot.waitUntil(lambda: screen.inside_model.rowCount() > 0, timeout=10_000)
     leaving = screen.inside_model.row_at(0)
+    # The name column is shortened on a narrow card: hovering it shows the whole name.
+    hint = screen.inside_model.data(screen.inside_model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+    assert hint.splitlines()[0] == leaving.patient_name
     screen.inside.selectRow(0)
     with qtbot.waitSignal(desk.app.runner.sig_changed, timeout=10_000):
         screen.check_out_button.click()
