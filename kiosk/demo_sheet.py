@@ -8,6 +8,7 @@ Enter to try the scanner path. The codes stay valid as long as the demo clinic's
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Final
@@ -20,7 +21,7 @@ from common.checkin.presentation import clock_time
 from common.i18n import translate
 from common.vision.synthetic import qr_modules
 from kiosk import strings
-from kiosk.demo_data import DemoKiosk
+from kiosk.demo_data import DemoCard, DemoKiosk
 from kiosk.settings import DEMO_PIN
 from kiosk.theme import INK, MUTED, PRIMARY, families
 
@@ -28,6 +29,10 @@ PNG_DPI: Final = 150
 A4_MM: Final = (210.0, 297.0)
 MARGIN_MM: Final = 12.0
 COLUMNS: Final = 2
+BODY_POINTS: Final = 8.0
+COMMON_BODY_POINTS: Final = 7.0
+SMALLEST_BODY_POINTS: Final = 6.0
+WRAP: Final = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
 
 
 def render(path: Path, demo: DemoKiosk, timezone: str, locale: str = "en") -> Path:
@@ -89,29 +94,37 @@ def _paint(painter: QPainter, dpi: float, demo: DemoKiosk, timezone: str, locale
     y += 11 * mm
     painter.setFont(_font(locale, 9))
     painter.setPen(QColor(MUTED))
-    intro = translate(strings.SHEET_INTRO, locale) + "  " + translate(strings.SHEET_PIN, locale, pin=DEMO_PIN)
-    flags = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
-    intro_rect = painter.boundingRect(QRectF(margin, y, page_w - 2 * margin, 40 * mm), flags, intro)
-    painter.drawText(intro_rect, flags, intro)
+    # The PIN on a line of its own: run on after the intro, it would break mid-word (ja "（デ|モ）").
+    intro = translate(strings.SHEET_INTRO, locale) + "\n" + translate(strings.SHEET_PIN, locale, pin=DEMO_PIN)
+    intro_rect = painter.boundingRect(QRectF(margin, y, page_w - 2 * margin, 40 * mm), WRAP, intro)
+    painter.drawText(intro_rect, WRAP, intro)
     y = intro_rect.bottom() + 4 * mm
     cards = demo.cards
     rows = (len(cards) + COLUMNS - 1) // COLUMNS
     gap = 4 * mm
     card_w = (page_w - 2 * margin - gap * (COLUMNS - 1)) / COLUMNS
     card_h = (A4_MM[1] * mm - y - margin - gap * (rows - 1)) / rows
-    for index, card in enumerate(cards):
-        column, row = index % COLUMNS, index // COLUMNS
-        box = QRectF(margin + column * (card_w + gap), y + row * (card_h + gap), card_w, card_h)
-        _paint_card(painter, box, mm, card, timezone, locale)
+    boxes = [
+        QRectF(margin + column * (card_w + gap), y + row * (card_h + gap), card_w, card_h)
+        for row, column in (divmod(index, COLUMNS) for index in range(len(cards)))
+    ]
+    layouts = [_card_layout(box, mm, card) for box, card in zip(boxes, cards, strict=True)]
+    texts = [_card_text(card, timezone, locale) for card in cards]
+    sizes = _body_points(painter, [layout.body for layout in layouts], texts, locale)
+    for box, layout, card, text, points in zip(boxes, layouts, cards, texts, sizes, strict=True):
+        _paint_card(painter, box, mm, layout, card, text, points, locale)
 
 
-def _paint_card(painter: QPainter, box: QRectF, mm: float, card: object, timezone: str, locale: str) -> None:
-    from kiosk.demo_data import DemoCard
+@dataclass(frozen=True)
+class _CardLayout:
+    qr: QImage
+    qr_box: QRectF
+    label: QRectF
+    body: QRectF
+    code: QRectF
 
-    assert isinstance(card, DemoCard)
-    painter.setPen(QPen(QColor("#B8C2C8"), 0.3 * mm))
-    painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.drawRoundedRect(box, 3 * mm, 3 * mm)
+
+def _card_layout(box: QRectF, mm: float, card: DemoCard) -> _CardLayout:
     pad = 3 * mm
     qr = _qr_image(card.code)
     # A whole number of device pixels per module: a fractional scale draws some modules a pixel
@@ -121,17 +134,68 @@ def _paint_card(painter: QPainter, box: QRectF, mm: float, card: object, timezon
     qr_box = QRectF(
         round(box.left() + pad), round(box.top() + (box.height() - qr_side) / 2), qr_side, qr_side
     )
-    painter.drawImage(qr_box, qr)
     left = qr_box.right() + pad
     width = box.right() - pad - left
     top = box.top() + pad
+    return _CardLayout(
+        qr=qr,
+        qr_box=qr_box,
+        label=QRectF(left, top, width, 6 * mm),
+        body=QRectF(left, top + 6 * mm, width, box.bottom() - pad - top - 10 * mm),
+        code=QRectF(left, box.bottom() - pad - 4 * mm, width, 4 * mm),
+    )
+
+
+def _body_points(painter: QPainter, bodies: list[QRectF], texts: list[str], locale: str) -> list[float]:
+    """Each card's type size: one size for every card, the largest (8 pt down to 7 pt) at which
+    they all fit; a card whose text fits only smaller (down to 6 pt) gets that on its own. A line
+    cut off would be a mistake; cards in many sizes would look like one."""
+    cards = list(zip(bodies, texts, strict=True))
+    shared = BODY_POINTS
+    while shared > COMMON_BODY_POINTS and not all(_fits(painter, locale, shared, *card) for card in cards):
+        shared -= 0.5
+    sizes = []
+    for body, text in cards:
+        points = shared
+        while points > SMALLEST_BODY_POINTS and not _fits(painter, locale, points, body, text):
+            points -= 0.5
+        sizes.append(points)
+    return sizes
+
+
+def _fits(painter: QPainter, locale: str, points: float, body: QRectF, text: str) -> bool:
+    painter.setFont(_font(locale, points))
+    unbounded = QRectF(body.left(), body.top(), body.width(), 100 * body.height())
+    return painter.boundingRect(unbounded, WRAP, text).height() <= body.height()
+
+
+def _paint_card(
+    painter: QPainter,
+    box: QRectF,
+    mm: float,
+    layout: _CardLayout,
+    card: DemoCard,
+    text: str,
+    points: float,
+    locale: str,
+) -> None:
+    painter.setPen(QPen(QColor("#B8C2C8"), 0.3 * mm))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRoundedRect(box, 3 * mm, 3 * mm)
+    painter.drawImage(layout.qr_box, layout.qr)
     painter.setPen(QColor(PRIMARY))
     painter.setFont(_font(locale, 9.5, bold=True))
-    painter.drawText(
-        QRectF(left, top, width, 6 * mm), int(Qt.AlignmentFlag.AlignLeft), translate(card.label, locale)
-    )
-    top += 6 * mm
+    painter.drawText(layout.label, int(Qt.AlignmentFlag.AlignLeft), translate(card.label, locale))
     painter.setPen(QColor(INK))
+    painter.setFont(_font(locale, points))
+    painter.drawText(layout.body, WRAP, text)
+    painter.setPen(QColor(MUTED))
+    painter.setFont(_font("en", 6.5))
+    painter.drawText(layout.code, int(Qt.AlignmentFlag.AlignLeft), payload.display(card.code))
+
+
+def _card_text(card: DemoCard, timezone: str, locale: str) -> str:
+    """What the kiosk shows for the card's code, and the details to try “No code?” with."""
     lines = [translate(card.expect, locale)]
     if card.first_name and card.key != "twin":
         lines.append(card.first_name)
@@ -147,20 +211,4 @@ def _paint_card(painter: QPainter, box: QRectF, mm: float, card: object, timezon
         if card.key == "twin":
             no_code += ", " + translate(strings.SHEET_PHONE, locale, digits=card.phone_last4)
         lines.append(no_code)
-    body = QRectF(left, top, width, box.bottom() - pad - top - 4 * mm)
-    flags = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
-    text = "\n".join(lines)
-    points = 8.0
-    while points > 6.0:  # smaller type rather than a line cut off
-        painter.setFont(_font(locale, points))
-        if (
-            painter.boundingRect(QRectF(body.left(), body.top(), width, 1000 * mm), flags, text).height()
-            <= body.height()
-        ):
-            break
-        points -= 0.5
-    painter.drawText(body, flags, text)
-    painter.setPen(QColor(MUTED))
-    painter.setFont(_font("en", 6.5))
-    code_rect = QRectF(left, box.bottom() - pad - 4 * mm, width, 4 * mm)
-    painter.drawText(code_rect, int(Qt.AlignmentFlag.AlignLeft), payload.display(card.code))
+    return "\n".join(lines)

@@ -94,6 +94,7 @@ def test_the_device_id_is_made_once(tmp_path):
 
 def test_the_printed_demo_sheet_reads_back_as_the_demo_codes(tmp_path, sqlite_template, qapp):
     import cv2
+    import pdfplumber
     from pyzbar import pyzbar
 
     from kiosk.demo_data import build_demo_kiosk, timezone_of
@@ -103,6 +104,13 @@ def test_the_printed_demo_sheet_reads_back_as_the_demo_codes(tmp_path, sqlite_te
     png = render(tmp_path / "codes.png", demo, timezone_of(demo), "zh_TW")
     pdf = render(tmp_path / "codes.pdf", demo, timezone_of(demo), "ja")
     assert pdf.read_bytes().startswith(b"%PDF")
+    with pdfplumber.open(pdf) as document:
+        page_text = document.pages[0]
+        lines = page_text.extract_text().splitlines()
+        sizes = {round(char["size"], 1) for char in page_text.chars}
+    assert any(line.endswith("PIN（デモ）：2468") for line in lines)  # the PIN line is not broken
+    # Title, introduction, card titles, card text, code lines: every card's text in one size.
+    assert len(sizes) == 5, sizes
     page = cv2.imread(str(png), cv2.IMREAD_GRAYSCALE)
     printed = {symbol.data.decode() for symbol in pyzbar.decode(page)}
     assert printed == {card.code for card in demo.cards}
