@@ -27,7 +27,9 @@ from sync_server.app import create_app
 from sync_server.auth.sessions import TokenPair
 from sync_server.config import ServerSettings
 from sync_server.runtime import Server, server_of
+from sync_server.sync import push
 from tests.conftest import ClinicWorld
+from tests.sync_server.push_support import Desk, make_desk
 
 APP_LOGIN_ROLE = "clinic_app_tester"
 TEST_JWT_SECRET = b"test-secret-" * 6  # 72 bytes: long enough for any HMAC a forged token tries
@@ -133,3 +135,16 @@ def enroll_kiosk(app: FastAPI, world: ClinicWorld) -> Kiosk:
 
 
 __all__ = ["Kiosk", "bearer", "enroll_kiosk", "server", "server_of", "sign_in"]
+
+
+@pytest.fixture
+def desk(world: ClinicWorld, clock: Any) -> Desk:
+    return make_desk(world, clock)
+
+
+@pytest.fixture(params=[200, 3], ids=["one-chunk", "chunks-of-3"])
+def chunk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Pushes applied in one chunk, and in chunks of three mutations."""
+    size: int = request.param
+    monkeypatch.setattr(push, "CHUNK_MUTATIONS", size)
+    return size

@@ -13,7 +13,6 @@ import asyncio
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,86 +27,21 @@ from common.audit.models import ActorType, AuditLog
 from common.context import ServiceContext
 from common.database import Database
 from common.ids import new_id
-from common.inventory import service as inventory
 from common.patients.errors import PatientNotFound
 from common.patients.models import Patient
 from common.scheduling.models import Appointment, AppointmentStatus
 from common.scheduling.schedules import add_time_off
 from common.sync.intents import INTENTS, Args, Intent
-from common.sync.models import DeviceKind, SyncAppliedMutation, SyncConflict, SyncDevice
-from common.sync.protocol import MutationAnswer, MutationIn, PushRequest, PushResponse
+from common.sync.models import SyncAppliedMutation, SyncConflict, SyncDevice
+from common.sync.protocol import MutationAnswer, MutationIn
 from sync_server.sync import pokes, push
-from sync_server.sync.devices import DeviceIdentity
-from sync_server.sync.enrollment import create_enrollment_code, redeem
 from sync_server.sync.pull import pull_page
-from sync_server.sync.push import apply_push
-from tests.common.commerce_support import make_item, movements_of
-from tests.common.scheduling_fixtures import SchedulingWorld, wall
+from tests.common.commerce_support import movements_of
+from tests.common.scheduling_fixtures import wall
 from tests.conftest import ClinicWorld
+from tests.sync_server.push_support import Desk, enroll, mixed_batch
 
 CHAIN = "test-desk"  # the `db` fixture's chain
-
-
-@dataclass
-class Desk:
-    world: ClinicWorld
-    sched: SchedulingWorld
-    device: DeviceIdentity
-    item_id: uuid.UUID
-    staff_id: uuid.UUID
-    n: int = 0
-
-    @property
-    def db(self) -> Database:
-        return self.world.db
-
-    def mutation(self, intent: str, args: dict[str, Any], touched: list[tuple[str, Any]]) -> MutationIn:
-        self.n += 1
-        return MutationIn(
-            n=self.n,
-            intent=intent,
-            args=args,
-            actor_staff_id=self.staff_id,
-            touched=[(table, uuid.UUID(str(row_id))) for table, row_id in touched],
-        )
-
-    def use_stock(self) -> MutationIn:
-        return self.mutation(
-            "use_stock", {"item_id": str(self.item_id), "quantity": 1}, [("inventory_items", self.item_id)]
-        )
-
-    def note(self, patient: int, text: str) -> MutationIn:
-        patient_id = self.sched.patients[patient]
-        return self.mutation(
-            "update_patient",
-            {"patient_id": str(patient_id), "changes": {"notes": text}},
-            [("patients", patient_id)],
-        )
-
-    def push(self, *mutations: MutationIn) -> PushResponse:
-        return apply_push(self.db, self.device, PushRequest(mutations=list(mutations)))
-
-
-def enroll(db: Database, clinic_id: uuid.UUID) -> DeviceIdentity:
-    code, _ = create_enrollment_code(db, clinic_id, DeviceKind.FRONT_DESK)
-    done = redeem(db, code, "front desk")
-    return DeviceIdentity(done.clinic_id, done.device_id, DeviceKind.FRONT_DESK)
-
-
-@pytest.fixture
-def desk(world: ClinicWorld, clock: Any) -> Desk:
-    sched = SchedulingWorld.build(world, clock, patients=8)
-    item_id = make_item(world)
-    with world.ctx("admin") as ctx:
-        inventory.receive_stock(ctx, item_id, 100)
-    return Desk(world, sched, enroll(world.db, world.clinic_id), item_id, world.staff["receptionist"])
-
-
-@pytest.fixture(params=[200, 3], ids=["one-chunk", "chunks-of-3"])
-def chunk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
-    size: int = request.param
-    monkeypatch.setattr(push, "CHUNK_MUTATIONS", size)
-    return size
 
 
 def count(db: Database, clinic_id: uuid.UUID, model: type[Any], *where: Any) -> int:
@@ -122,40 +56,6 @@ def rows_of(answer: MutationAnswer, table: str) -> list[dict[str, Any]]:
         if rows.table == table
         for row in rows.rows
     ]
-
-
-def mixed_batch(desk: Desk) -> tuple[list[MutationIn], uuid.UUID]:
-    """Seven mutations: the third loses a doctor's time to a booking made meanwhile, the fourth
-    names a patient the server does not have; the others apply."""
-    taken_at = wall(1, "10:00")
-    desk.sched.book(taken_at, patient=1)
-    today = desk.sched.insert_appointment(wall(0, "11:00"), patient=2)
-    stranger = uuid.uuid4()
-    appointment_id = uuid.uuid4()
-    batch = [
-        desk.use_stock(),
-        desk.note(0, "first note"),
-        desk.mutation(
-            "book_appointment",
-            {
-                "appointment_id": str(appointment_id),
-                "patient_id": str(desk.sched.patients[3]),
-                "doctor_id": str(desk.sched.doctor),
-                "starts_at": taken_at.isoformat(),
-                "duration_minutes": 30,
-            },
-            [("appointments", appointment_id)],
-        ),
-        desk.mutation(
-            "update_patient",
-            {"patient_id": str(stranger), "changes": {"notes": "x"}},
-            [("patients", stranger)],
-        ),
-        desk.use_stock(),
-        desk.mutation("check_in", {"appointment_id": str(today)}, [("appointments", today)]),
-        desk.note(4, "second note"),
-    ]
-    return batch, stranger
 
 
 def test_a_conflict_and_a_refusal_in_the_middle_leave_the_others_applied_once(desk: Desk, chunk: int) -> None:
