@@ -38,6 +38,10 @@ ALL_CLINICS = "all_clinics"
 # tombstone. Only for a session no other writer of the clinic can write beside (it holds the
 # clinic's change number); its own inserts are found in its identity map first.
 KNOWN_ABSENT = "known_absent"
+# In session.info: a set that collects (table name, id) of every row given a change number, so
+# the session can tell exactly which rows its number stands for (a push's answer carries them).
+STAMPED_ROWS = "stamped_rows"
+_STAMPED_IN_FLUSH = "stamped_in_flush"
 
 
 class TenantViolation(RuntimeError):
@@ -159,6 +163,13 @@ def next_change_seq(session: Session, clinic_id: uuid.UUID) -> int:
     return taken[clinic_id][0]
 
 
+def held_change_seq(session: Session, clinic_id: uuid.UUID) -> int | None:
+    """The clinic's change number this transaction has taken, if it has taken one."""
+    taken: dict[uuid.UUID, tuple[int, SessionTransaction]] = session.info.get("change_seqs", {})
+    held = taken.get(clinic_id)
+    return held[0] if held is not None else None
+
+
 @event.listens_for(ClinicSession, "before_flush")
 def _apply_storage_rules(session: Session, _context: Any, _instances: Any) -> None:
     clinic_id = session.info.get("clinic_id")
@@ -185,6 +196,7 @@ def _apply_storage_rules(session: Session, _context: Any, _instances: Any) -> No
             if isinstance(obj, ClinicRecord):
                 obj.updated_at = now
             obj.seq = next_change_seq(session, obj.clinic_id)
+            _note_stamped(session, obj)
 
     for obj in session.dirty:
         if not session.is_modified(obj, include_collections=False):
@@ -193,14 +205,29 @@ def _apply_storage_rules(session: Session, _context: Any, _instances: Any) -> No
             obj.updated_at = now
             obj.version = (obj.version or 0) + 1
             obj.seq = next_change_seq(session, obj.id)
+            _note_stamped(session, obj)
         elif isinstance(obj, ClinicRecord):
             if clinic_id is not None and obj.clinic_id != clinic_id:
                 raise TenantViolation(f"{type(obj).__name__} of another clinic changed in a clinic session")
             obj.updated_at = now
             obj.version = (obj.version or 0) + 1
             obj.seq = next_change_seq(session, obj.clinic_id)
+            _note_stamped(session, obj)
         elif isinstance(obj, ClinicRow):
             raise StorageRuleViolation(f"{type(obj).__name__} rows are insert-only")
+
+
+def _note_stamped(session: Session, obj: ClinicRow | Clinic) -> None:
+    if STAMPED_ROWS in session.info:  # named once the flush has given a new row its id
+        session.info.setdefault(_STAMPED_IN_FLUSH, []).append(obj)
+
+
+@event.listens_for(ClinicSession, "after_flush")
+def _name_stamped(session: Session, _context: Any) -> None:
+    flushed: list[ClinicRow | Clinic] = session.info.pop(_STAMPED_IN_FLUSH, [])
+    stamped: set[tuple[str, uuid.UUID]] | None = session.info.get(STAMPED_ROWS)
+    if stamped is not None:
+        stamped.update((obj.__table__.name, obj.id) for obj in flushed)  # type: ignore[union-attr]
 
 
 def load_clinic(session: Session, clinic_id: uuid.UUID) -> Clinic | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -40,7 +41,14 @@ from common.sync.protocol import (
     MutationIn,
     PushRequest,
 )
-from common.sync.replica import apply_answer, apply_page, local_checksums, pending_keys, replica_transaction
+from common.sync.replica import (
+    apply_answer,
+    apply_page,
+    apply_push_changes,
+    local_checksums,
+    pending_keys,
+    replica_transaction,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +83,9 @@ class CycleResult:
     pulled: int = 0
     pages: int = 0
     answers: dict[str, int] = field(default_factory=dict)
+    # The last push's answer carried its own changes and moved the cursor past them: nothing else
+    # had committed since, so the pull that follows a push would have brought nothing new.
+    caught_up_by_push: bool = False
 
 
 Listener = Callable[[str, Any], None]
@@ -136,7 +147,8 @@ class SyncEngine:
             try:
                 self._push_all(result)
                 self._upload_audit()
-                self._pull_all(result)
+                if not (result.caught_up_by_push and self._pull_may_wait()):
+                    self._pull_all(result)
             except BaseException as error:
                 self._set_status(syncing=False, online=False, error=type(error).__name__, **self._counts())
                 raise
@@ -156,7 +168,11 @@ class SyncEngine:
                 batch = outbox.pending(session, limit=min(PUSH_BATCH, MAX_MUTATIONS_PER_PUSH))
             if not batch:
                 return
+            # The cursor too: when nothing else committed since, the answer carries the push's own
+            # changes as the page that follows them, and the pull has nothing to add.
+            cursor = state.get(self.database.engine, state.CURSOR) or ""
             request = PushRequest(
+                cursor=cursor,
                 mutations=[
                     MutationIn(
                         n=row.n,
@@ -166,7 +182,7 @@ class SyncEngine:
                         touched=[(name, uuid.UUID(row_id)) for name, row_id in row.touched],
                     )
                     for row in batch
-                ]
+                ],
             )
             response = self.client.push(request)
             now = datetime.now(UTC)
@@ -176,6 +192,9 @@ class SyncEngine:
                 apply_answer(self.database.engine, answer, now)
                 result.answers[answer.status] = result.answers.get(answer.status, 0) + 1
                 self._emit("answer", answer)
+            result.caught_up_by_push = apply_push_changes(
+                self.database.engine, cursor, response, self.clinic_id, now
+            )
             result.pushed += len(response.answers)
             self._set_status(**self._counts())
 
@@ -236,6 +255,13 @@ class SyncEngine:
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
 
+    def _pull_may_wait(self) -> bool:
+        """Whether the pull after a push that caught the cursor up can wait for the next poke or
+        poll: not when a resnapshot, an unfinished initial sync or a checksum comparison needs it."""
+        if state.get(self.database.engine, state.RESNAPSHOT) == "1" or self._initial_sync_unfinished():
+            return False
+        return time.monotonic() - self._last_checksum < CHECKSUM_EVERY
+
     def _initial_sync_unfinished(self) -> bool:
         with self.database.engine.connect() as connection:
             unfinished = indexes_deferred(connection)
@@ -243,8 +269,6 @@ class SyncEngine:
         return unfinished
 
     def _checksums_due(self) -> bool:
-        import time
-
         now = time.monotonic()
         if now - self._last_checksum >= CHECKSUM_EVERY:
             self._last_checksum = now

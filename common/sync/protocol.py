@@ -8,7 +8,8 @@ receiver's schema lacks is ignored, one it has and the sender lacks keeps its de
 
 Cursor: an opaque string the server hands out; the device stores it and sends it back.
 Its form is `<seq>` or, inside one very large transaction (a bulk import) that a page had to
-split, `<seq>:<table>:<id>`; the empty string means "from the start".
+split, `<seq>:<table>:<id>`; the empty string means "from the start". A push may hand one out too
+(`PushRequest.cursor`): its own changes, when they are all that happened since the device's cursor.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ class MutationIn(Wire):
 
 class PushRequest(Wire):
     mutations: list[MutationIn] = Field(max_length=MAX_MUTATIONS_PER_PUSH)
+    # The device's pull cursor. Sent, it asks for the push's own changes as a page: when nothing
+    # else committed between the cursor and the push, the answer says where the cursor may move
+    # (`PushResponse.cursor`), and the pull that would follow the push has nothing to bring.
+    cursor: str | None = Field(default=None, max_length=200)
 
 
 class TableRows(Wire):
@@ -68,6 +73,11 @@ class PushResponse(Wire):
     answers: list[MutationAnswer]
     last_applied_n: int
     server_time: str
+    # Only for a request that sent its cursor (an older device knows neither field): the cursor the
+    # device may store once it holds `changes`, every row the push's change numbers stamped, as a
+    # pull would bring them; None when another writer committed in between (the device pulls).
+    cursor: str | None = None
+    changes: list[TableRows] = Field(default_factory=list)
 
 
 class TableChecksum(Wire):

@@ -38,7 +38,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from common.clinics.models import ClinicSequence
 from common.sync import bulk_apply, state
 from common.sync.models import OutboxStatus, SyncOutbox
-from common.sync.protocol import MutationAnswer, PullResponse, TableChecksum, TableRows
+from common.sync.protocol import MutationAnswer, PullResponse, PushResponse, TableChecksum, TableRows
 from common.sync.tables import CLINICS, SyncedTable, synced_table, synced_tables
 from common.sync.tracking import RowKey, decode_keys
 
@@ -87,6 +87,26 @@ def apply_page(
         if not page.has_more:
             bulk_apply.restore_indexes(connection)
         return written
+
+
+def apply_push_changes(
+    engine: Engine, sent_cursor: str, response: PushResponse, clinic_id: uuid.UUID, now: datetime
+) -> bool:
+    """Move the cursor where a push's answer says it may (`PushResponse.cursor`), with the push's
+    own changes applied as a pulled page would be, in one transaction; only if the cursor is still
+    the one the push sent (else nothing: the next pull brings the same rows). True if it moved."""
+    if response.cursor is None:
+        return False
+    with replica_transaction(engine) as connection, bulk_apply.paused_gc():
+        if (state.get(connection, state.CURSOR) or "") != sent_cursor:
+            return False
+        keep = pending_keys(connection)
+        for table_rows in response.changes:
+            _upsert(connection, table_rows, keep, fast=True)
+        _ensure_change_counter(connection, clinic_id)
+        state.put(connection, state.CURSOR, response.cursor)
+        state.put(connection, state.LAST_SYNC_AT, now.isoformat())
+        return True
 
 
 def apply_answer(engine: Engine, answer: MutationAnswer, now: datetime) -> None:

@@ -59,6 +59,7 @@ from sync_server.sync.push import apply_push
 from sync_server.sync.threads import run_sync_work
 
 KEEPALIVE_SECONDS: Final = 15.0
+PUSH_CURSOR_FIELDS: Final[set[str]] = {"cursor", "changes"}
 
 # What a sync client can be answered besides success (declared, so the OpenAPI document is complete).
 SYNC_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
@@ -165,6 +166,9 @@ async def push(
     # The credential is checked by the push's first transaction, on the device row it locks.
     device = DeviceClaim.of(authorization)
     answered = await run_sync_work(apply_push, database, device, body, _locale(request))
+    if body.cursor is None:  # a device that knows no cursor in a push would refuse the fields
+        older = answered.model_dump_json(exclude=PUSH_CURSOR_FIELDS)
+        return Response(content=older, media_type="application/json")  # type: ignore[return-value]
     return _json(answered)  # type: ignore[return-value]
 
 

@@ -54,15 +54,15 @@ from common.scheduling.models import DoctorSchedule, DoctorTimeOff
 from common.scheduling.working_time import HELD_DOCTOR_WEEKS
 from common.staff.models import Role, StaffUser
 from common.storage.base import Base, ClinicRow
-from common.storage.session import KEEP_FOUND_ROWS, KNOWN_ABSENT, ClinicSession
+from common.storage.session import KEEP_FOUND_ROWS, KNOWN_ABSENT, STAMPED_ROWS, ClinicSession, held_change_seq
 from common.sync.bulk_apply import paused_gc
 from common.sync.conflicts import MutationInfo, conflict_kind, record_conflict, set_current_mutation
 from common.sync.intents import INTENTS
 from common.sync.models import OutboxStatus, SyncAppliedMutation, SyncDevice
 from common.sync.protocol import MutationAnswer, MutationIn, PushRequest, PushResponse, TableRows
-from common.sync.tables import CLINICS
+from common.sync.tables import CLINICS, is_synced_name
 from common.sync.tracking import RowKey, decode_keys, encode_keys, tracking
-from sync_server.sync.devices import DeviceClaim, DeviceIdentity, DeviceNotRecognised
+from sync_server.sync.devices import FROM_START, DeviceClaim, DeviceIdentity, DeviceNotRecognised, cursor_seq
 from sync_server.sync.pokes import ORIGIN_DEVICE
 from sync_server.sync.pull import rows_by_key
 
@@ -119,6 +119,7 @@ def apply_push(
     last = 0
     mutations = request.mutations
     guarded = False  # every mutation in its own savepoint (after an optimistic one was refused)
+    moved = _CursorMove(request.cursor)
     while len(answers) < len(mutations):
         rest = mutations[len(answers) :]
         chunk = _Chunk(db, device, locale, guarded)
@@ -133,13 +134,57 @@ def apply_push(
             guarded = guarded or failed.refused
             if failed.at == 0:
                 continue  # refused first in its chunk: it runs again, in its savepoint
-            done, last = _Chunk(db, device, locale, guarded=True).run(rest[: failed.at])
+            chunk = _Chunk(db, device, locale, guarded=True)
+            done, last = chunk.run(rest[: failed.at])
         else:
             device = chunk.checked()
+        moved.follow(chunk)
         answers.extend(done)
         if done[-1].status == GAP:
             break
-    return PushResponse(answers=answers, last_applied_n=last, server_time=db.clock.now().isoformat())
+    response = PushResponse(answers=answers, last_applied_n=last, server_time=db.clock.now().isoformat())
+    if request.cursor is not None and isinstance(device, DeviceIdentity) and not device.is_kiosk:
+        response.cursor, response.changes = moved.cursor(), moved.changes()
+    return response
+
+
+class _CursorMove:
+    """Where a desk's pull cursor may move after a push: through each chunk's change number while
+    they follow on from the cursor one by one (nothing else committed in between), with every row
+    those numbers stamped."""
+
+    def __init__(self, cursor: str | None) -> None:
+        self.start = cursor_seq(cursor) if cursor is not None else FROM_START
+        self.position = self.start
+        self.broken = cursor is None or self.start == FROM_START
+        self.rows: dict[str, TableRows] = {}
+        self.states: dict[RowKey, list[Any]] = {}
+
+    def follow(self, chunk: _Chunk) -> None:
+        if self.broken or chunk.seq is None:
+            return  # a chunk that wrote nothing took no number
+        if chunk.seq != self.position + 1:
+            self.broken = True
+            return
+        self.position = chunk.seq
+        for table_rows in chunk.changes:
+            at = table_rows.columns.index("id")
+            held = self.rows.setdefault(
+                table_rows.table, TableRows(table=table_rows.table, columns=table_rows.columns, rows=[])
+            )
+            for values in table_rows.rows:
+                key = (table_rows.table, uuid.UUID(str(values[at])))
+                if key in self.states:  # a later chunk's state of the same row is newer
+                    held.rows[held.rows.index(self.states[key])] = values
+                else:
+                    held.rows.append(values)
+                self.states[key] = values
+
+    def cursor(self) -> str | None:
+        return str(self.position) if self.position > self.start else None
+
+    def changes(self) -> list[TableRows]:
+        return [table_rows for table_rows in self.rows.values() if table_rows.rows] if self.cursor() else []
 
 
 @cache
@@ -211,6 +256,8 @@ class _Chunk:
         self.holding = False  # the change number and the audit chain head are taken
         self.records: dict[int, dict[str, Any]] = {}  # the answer records to insert, by n
         self.upcoming: list[MutationIn] = []  # the mutations the chunk may apply
+        self.seq: int | None = None  # the clinic's change number the chunk took, if it wrote
+        self.changes: list[TableRows] = []  # every synced row that number stamped, as committed
 
     def checked(self) -> DeviceIdentity | DeviceClaim:
         """The device as the chunk checked it against its row, or as it was given (not read yet)."""
@@ -236,6 +283,7 @@ class _Chunk:
             session.info[KEEP_FOUND_ROWS] = set()
             session.info[HELD_DOCTOR_WEEKS] = {}  # the same reason: schedules are read once
             session.info[ORIGIN_DEVICE] = claimed.device_id
+            session.info[STAMPED_ROWS] = set()
             row = session.scalars(
                 select(SyncDevice)
                 .where(SyncDevice.clinic_id == claimed.clinic_id, SyncDevice.id == claimed.device_id)
@@ -278,7 +326,12 @@ class _Chunk:
             row.last_applied_n, row.last_seen_at = last, self.now
             self._answer_repeats(session, repeats)
             session.flush()
-            answers = self._with_rows(session, answered)
+            self.seq = held_change_seq(session, device.clinic_id)
+            # A kiosk's pulls are snapshots of its scope: a push moves no cursor of one.
+            stamped = (
+                [] if device.is_kiosk else [k for k in session.info[STAMPED_ROWS] if is_synced_name(k[0])]
+            )
+            answers = self._with_rows(session, answered, stamped)
         return answers, last
 
     def _apply(self, session: ClinicSession, mutation: MutationIn, *, guarded: bool) -> _Answered:
@@ -458,10 +511,13 @@ class _Chunk:
                 )
             answered.keys = _union(mutation.touched, decode_keys(prior.touched) if prior is not None else [])
 
-    def _with_rows(self, session: ClinicSession, answered: list[_Answered]) -> list[MutationAnswer]:
-        """Each answer with the current state of its rows, read for the whole chunk at once."""
+    def _with_rows(
+        self, session: ClinicSession, answered: list[_Answered], stamped: list[RowKey]
+    ) -> list[MutationAnswer]:
+        """Each answer with the current state of its rows, read for the whole chunk at once, with
+        the rows the chunk's change number stamped (`changes`)."""
         device = self.device
-        wanted = _union([key for item in answered for key in item.keys], [])
+        wanted = _union([key for item in answered for key in item.keys], stamped)
         if not wanted:
             return [item.answer for item in answered]
         found, absent = rows_by_key(session, device.clinic_id, wanted, kiosk=device.is_kiosk, now=self.now)
@@ -472,6 +528,11 @@ class _Chunk:
             at = table_rows.columns.index("id")
             for values in table_rows.rows:
                 states[(table_rows.table, uuid.UUID(str(values[at])))] = values
+        changed: dict[str, list[list[Any]]] = {}
+        for key in stamped:
+            if key in states:  # a row whose insert a savepoint undid is not there
+                changed.setdefault(key[0], []).append(states[key])
+        self.changes = [TableRows(table=t, columns=columns[t], rows=rows) for t, rows in changed.items()]
         missing = set(absent)
         answers: list[MutationAnswer] = []
         for item in answered:
