@@ -15,9 +15,10 @@ one HTTP connection each, like a desk) and, after each registers its own patient
   request rate of the steady phase): the HTTP and framework floor on this machine, this run;
 - steady: every `--interval` seconds each desk pushes one change (a patient's note) and pulls
   since its cursor, unless the push's answer moved the cursor (nothing else had committed since:
-  the answer carried the page, as for the sync engine); each also holds the poke stream open and pulls when poked, so a change reaches
-  the clinic's other desks without waiting for their next poll: "propagation" is the time from
-  the push being acknowledged (committed) to another desk's pull having the row;
+  the answer carried the page, as for the sync engine); each also holds the poke stream open and
+  pulls when poked, so a change reaches the clinic's other desks without waiting for their next
+  poll: "propagation" is the time from the push being acknowledged (committed) to another desk's
+  pull having the row;
 - batched: `--batch-devices` desks push `--batch` changes per request back to back: the server's
   mutation throughput.
 Printed: p50/p95/p99 of push, pull and propagation, the baseline's, their ratio, the server's

@@ -161,8 +161,13 @@ class _CursorMove:
         self.states: dict[RowKey, list[Any]] = {}
 
     def follow(self, chunk: _Chunk) -> None:
-        if self.broken or chunk.seq is None:
-            return  # a chunk that wrote nothing took no number
+        if self.broken:
+            return
+        if chunk.seq is None:
+            # A chunk that wrote nothing took no number; one that wrote rows under a number it
+            # no longer holds (taken in a savepoint) cannot say which: the pull brings them.
+            self.broken = chunk.unnumbered
+            return
         if chunk.seq != self.position + 1:
             self.broken = True
             return
@@ -258,6 +263,7 @@ class _Chunk:
         self.upcoming: list[MutationIn] = []  # the mutations the chunk may apply
         self.seq: int | None = None  # the clinic's change number the chunk took, if it wrote
         self.changes: list[TableRows] = []  # every synced row that number stamped, as committed
+        self.unnumbered = False  # synced rows were stamped, but the number is not known here
 
     def checked(self) -> DeviceIdentity | DeviceClaim:
         """The device as the chunk checked it against its row, or as it was given (not read yet)."""
@@ -331,6 +337,7 @@ class _Chunk:
             stamped = (
                 [] if device.is_kiosk else [k for k in session.info[STAMPED_ROWS] if is_synced_name(k[0])]
             )
+            self.unnumbered = self.seq is None and bool(stamped)
             answers = self._with_rows(session, answered, stamped)
         return answers, last
 

@@ -126,3 +126,17 @@ def test_a_device_that_sends_no_cursor_gets_the_answer_it_knows(client: TestClie
     assert body["cursor"] == str(int(cursor) + 1)
     [used] = [rows for rows in body["changes"] if rows["table"] == "inventory_movements"]
     assert uuid.UUID(used["rows"][0][used["columns"].index("item_id")]) == desk.item_id
+
+
+def test_rows_under_a_number_the_chunk_no_longer_holds_stop_the_cursor() -> None:
+    """A number taken inside a savepoint is forgotten when the savepoint ends: a chunk that
+    stamped rows but cannot name its number moves the cursor no further (the pull brings them)."""
+    from types import SimpleNamespace
+
+    move = push._CursorMove("7")
+    move.follow(SimpleNamespace(seq=8, unnumbered=False, changes=[]))  # type: ignore[arg-type]
+    move.follow(SimpleNamespace(seq=None, unnumbered=False, changes=[]))  # type: ignore[arg-type]
+    assert move.cursor() == "8"  # a chunk that wrote nothing changes nothing
+    move.follow(SimpleNamespace(seq=None, unnumbered=True, changes=[]))  # type: ignore[arg-type]
+    move.follow(SimpleNamespace(seq=9, unnumbered=False, changes=[]))  # type: ignore[arg-type]
+    assert move.cursor() == "8"
