@@ -16,7 +16,6 @@ Then the compression alone, in this process, on one page of each size. Only 127.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from typing import Final
 import httpx
 
 from bench.dataset import DatasetSpec, build
+from bench.timing import process_cpu_seconds
 from common.database import Database
 from common.storage.engine import create_database_engine, sqlite_url
 from common.sync.models import DeviceKind
@@ -40,7 +40,6 @@ from tests.e2e.support import free_port
 
 PAGE_SIZES: Final = (20_000, 500)
 LINE_BITS_PER_SECOND: Final = 4_000_000
-CLOCK_TICKS: Final = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -88,11 +87,6 @@ def serve(url: str, port: str, data_dir: str, min_bytes: str, level: str) -> Non
     uvicorn.run(create_app(settings), host="127.0.0.1", port=int(port), log_level="warning", access_log=False)
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
-
-
 def start_server(url: str, data_dir: Path, setting: Setting) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     command = ["--serve", url, str(port), str(data_dir), str(setting.min_bytes), str(setting.level)]
@@ -133,9 +127,9 @@ def measure(base: str, pid: int, credential: str, setting: Setting, passes: int)
     with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
         for page_rows in PAGE_SIZES:
             pull_everything(client, page_rows)  # warm-up
-            started = cpu_seconds(pid)
+            started = process_cpu_seconds(pid)
             pages = [page for _ in range(passes) for page in pull_everything(client, page_rows)]
-            spent = cpu_seconds(pid) - started
+            spent = process_cpu_seconds(pid) - started
             figures.append(
                 Figures(
                     setting.name,

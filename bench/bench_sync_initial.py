@@ -36,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select, text
 
+from bench.timing import process_cpu_seconds
 from common.clinics.models import Clinic, ClinicSequence, LicenseTier
 from common.database import Database
 from common.demo.bulk import bulk_insert
@@ -317,11 +318,6 @@ def start_server(server_db: Path, port: int, work: Path) -> subprocess.Popen[byt
 
     wait_for_port(port, 60)
     return process
-
-
-def process_cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def enroll(server_db: Path, clinic_id: uuid.UUID) -> str:

@@ -53,6 +53,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bench.timing import process_cpu_seconds
 from common.clinics.models import LicenseTier
 from common.clinics.service import NewClinic, create_clinic
 from common.database import Database
@@ -192,19 +193,6 @@ def start_server(url: str, port: int, work: Path, workers: int = 1) -> subproces
 
     wait_for_port(port, 60)
     return process
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time of the process and of its running children (a server's worker processes)."""
-    ticks = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            own, fields = stat.parent.name, stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if own == str(pid) or fields[1] == str(pid):
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 # ---- the desks ----------------------------------------------------------------------------------
@@ -384,14 +372,14 @@ async def run(args: argparse.Namespace, desks: list[Desk], url: str, server_pid:
 
         stats = Stats()
         phase("steady")
-        cpu_before, wall_before = cpu_seconds(server_pid), time.perf_counter()
+        cpu_before, wall_before = process_cpu_seconds(server_pid), time.perf_counter()
         until = time.perf_counter() + args.seconds
         await asyncio.gather(
             *(steady(desk, stats, args.interval, until, rng) for desk in desks),
             *(listen(desk, stats, until + 1.0) for desk in desks),
         )
         steady_wall = time.perf_counter() - wall_before
-        server_cpu = cpu_seconds(server_pid) - cpu_before
+        server_cpu = process_cpu_seconds(server_pid) - cpu_before
         load_after = os.getloadavg()
 
         counted = [0]

@@ -42,6 +42,9 @@ KNOWN_ABSENT = "known_absent"
 # the session can tell exactly which rows its number stands for (a push's answer carries them).
 STAMPED_ROWS = "stamped_rows"
 _STAMPED_IN_FLUSH = "stamped_in_flush"
+# In session.info: the change number each clinic's counter gave this transaction, and the
+# (sub)transaction that took it.
+_CHANGE_SEQS = "change_seqs"
 
 
 class TenantViolation(RuntimeError):
@@ -130,11 +133,11 @@ def _set_rls_clinic(session: Session, transaction: SessionTransaction, connectio
 @event.listens_for(ClinicSession, "after_transaction_end")
 def _forget_change_seq(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
-        session.info.pop("change_seqs", None)
+        session.info.pop(_CHANGE_SEQS, None)
     elif transaction.nested:
         # A number taken inside a savepoint is forgotten when it ends: if it rolled back, so did
         # the counter, and the next write must take the number again rather than reuse a ghost.
-        taken: dict[uuid.UUID, tuple[int, SessionTransaction]] = session.info.get("change_seqs", {})
+        taken: dict[uuid.UUID, tuple[int, SessionTransaction]] = session.info.get(_CHANGE_SEQS, {})
         for clinic_id in [cid for cid, (_, owner) in taken.items() if owner is transaction]:
             del taken[clinic_id]
 
@@ -150,7 +153,7 @@ _TAKE_CHANGE_SEQ: Final = (
 
 def next_change_seq(session: Session, clinic_id: uuid.UUID) -> int:
     """The clinic's change number for this transaction (taken once, on first write)."""
-    taken: dict[uuid.UUID, tuple[int, SessionTransaction]] = session.info.setdefault("change_seqs", {})
+    taken: dict[uuid.UUID, tuple[int, SessionTransaction]] = session.info.setdefault(_CHANGE_SEQS, {})
     if clinic_id not in taken:
         # Core, not the ORM's bulk update: no loaded object to synchronise, and every write
         # transaction runs it.
@@ -165,9 +168,15 @@ def next_change_seq(session: Session, clinic_id: uuid.UUID) -> int:
 
 def held_change_seq(session: Session, clinic_id: uuid.UUID) -> int | None:
     """The clinic's change number this transaction has taken, if it has taken one."""
-    taken: dict[uuid.UUID, tuple[int, SessionTransaction]] = session.info.get("change_seqs", {})
+    taken: dict[uuid.UUID, tuple[int, SessionTransaction]] = session.info.get(_CHANGE_SEQS, {})
     held = taken.get(clinic_id)
     return held[0] if held is not None else None
+
+
+def clinics_with_change_seq(session: Session) -> list[uuid.UUID]:
+    """The clinics whose change number this transaction has taken (the clinics it changed)."""
+    taken: dict[Any, Any] = session.info.get(_CHANGE_SEQS, {})
+    return [clinic_id for clinic_id in taken if isinstance(clinic_id, uuid.UUID)]
 
 
 @event.listens_for(ClinicSession, "before_flush")

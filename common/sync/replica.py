@@ -80,10 +80,7 @@ def apply_page(
             bulk_apply.defer_indexes(connection)
         if page.reset:
             _drop_synced_rows(connection, keep)
-        written = sum(_upsert(connection, table_rows, keep, fast=True) for table_rows in page.tables)
-        _ensure_change_counter(connection, clinic_id)
-        state.put(connection, state.CURSOR, page.cursor)
-        state.put(connection, state.LAST_SYNC_AT, now.isoformat())
+        written = _write_page(connection, page.tables, keep, page.cursor, clinic_id, now)
         if not page.has_more:
             bulk_apply.restore_indexes(connection)
         return written
@@ -100,13 +97,24 @@ def apply_push_changes(
     with replica_transaction(engine) as connection, bulk_apply.paused_gc():
         if (state.get(connection, state.CURSOR) or "") != sent_cursor:
             return False
-        keep = pending_keys(connection)
-        for table_rows in response.changes:
-            _upsert(connection, table_rows, keep, fast=True)
-        _ensure_change_counter(connection, clinic_id)
-        state.put(connection, state.CURSOR, response.cursor)
-        state.put(connection, state.LAST_SYNC_AT, now.isoformat())
+        _write_page(connection, response.changes, pending_keys(connection), response.cursor, clinic_id, now)
         return True
+
+
+def _write_page(
+    connection: Connection,
+    tables: list[TableRows],
+    keep: set[RowKey],
+    cursor: str,
+    clinic_id: uuid.UUID,
+    now: datetime,
+) -> int:
+    """The rows of a page (but those pending changes hold) and the cursor after it; rows written."""
+    written = sum(_upsert(connection, table_rows, keep, fast=True) for table_rows in tables)
+    _ensure_change_counter(connection, clinic_id)
+    state.put(connection, state.CURSOR, cursor)
+    state.put(connection, state.LAST_SYNC_AT, now.isoformat())
+    return written
 
 
 def apply_answer(engine: Engine, answer: MutationAnswer, now: datetime) -> None:

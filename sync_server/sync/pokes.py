@@ -11,7 +11,8 @@ publishes (a hook on every clinic session, so REST writes poke too), after its c
   transaction of every clinic would commit one after another. The notifier's transactions commit
   without waiting for the flush (a poke lost in a crash costs a device nothing: it polls).
 A device's own push does not poke that device (`clinic_id:device_id`): its answers carry the rows
-it touched and its engine pulls after pushing anyway; each poke it skips is a pull saved.
+it touched, and the push's own page or the pull after it brings the rest; each poke it skips is a
+pull saved.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ import logging
 import threading
 import time
 import uuid
-from typing import Any, Final
+from typing import Final
 
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from common.storage.session import ClinicSession
+from common.storage.session import ClinicSession, clinics_with_change_seq
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ BROADCASTER: Final = Broadcaster()
 def _publish(session: Session) -> None:
     if session.get_nested_transaction() is not None:
         return  # a savepoint released: nothing is committed yet
-    clinics = _changed_clinics(session)
+    clinics = clinics_with_change_seq(session)
     if not clinics:
         return
     origin = session.info.get(ORIGIN_DEVICE)
@@ -102,11 +103,6 @@ def _publish(session: Session) -> None:
     else:
         for clinic_id in clinics:
             BROADCASTER.publish(clinic_id, origin)
-
-
-def _changed_clinics(session: Session) -> list[uuid.UUID]:
-    taken: Any = session.info.get("change_seqs") or {}
-    return [clinic_id for clinic_id in taken if isinstance(clinic_id, uuid.UUID)]
 
 
 class PostgresListener:

@@ -157,8 +157,8 @@ class _CursorMove:
         self.start = cursor_seq(cursor) if cursor is not None else FROM_START
         self.position = self.start
         self.broken = cursor is None or self.start == FROM_START
-        self.rows: dict[str, TableRows] = {}
-        self.states: dict[RowKey, list[Any]] = {}
+        self.columns: dict[str, list[str]] = {}
+        self.states: dict[RowKey, list[Any]] = {}  # a later chunk's state of a row replaces an earlier
 
     def follow(self, chunk: _Chunk) -> None:
         if self.broken:
@@ -173,23 +173,21 @@ class _CursorMove:
             return
         self.position = chunk.seq
         for table_rows in chunk.changes:
+            self.columns[table_rows.table] = table_rows.columns
             at = table_rows.columns.index("id")
-            held = self.rows.setdefault(
-                table_rows.table, TableRows(table=table_rows.table, columns=table_rows.columns, rows=[])
-            )
             for values in table_rows.rows:
-                key = (table_rows.table, uuid.UUID(str(values[at])))
-                if key in self.states:  # a later chunk's state of the same row is newer
-                    held.rows[held.rows.index(self.states[key])] = values
-                else:
-                    held.rows.append(values)
-                self.states[key] = values
+                self.states[(table_rows.table, uuid.UUID(str(values[at])))] = values
 
     def cursor(self) -> str | None:
         return str(self.position) if self.position > self.start else None
 
     def changes(self) -> list[TableRows]:
-        return [table_rows for table_rows in self.rows.values() if table_rows.rows] if self.cursor() else []
+        if self.cursor() is None:
+            return []
+        by_table: dict[str, list[list[Any]]] = {}
+        for (table, _), values in self.states.items():
+            by_table.setdefault(table, []).append(values)
+        return [TableRows(table=t, columns=self.columns[t], rows=rows) for t, rows in by_table.items()]
 
 
 @cache
