@@ -15,10 +15,11 @@ one HTTP connection each, like a desk) and, after each registers its own patient
   request rate of the steady phase): the HTTP and framework floor on this machine, this run;
 - steady: every `--interval` seconds each desk pushes one change (a patient's note) and pulls
   since its cursor, unless the push's answer moved the cursor (nothing else had committed since:
-  the answer carried the page, as for the sync engine); each also holds the poke stream open and
-  pulls when poked, so a change reaches the clinic's other desks without waiting for their next
-  poll: "propagation" is the time from the push being acknowledged (committed) to another desk's
-  pull having the row;
+  the answer carried the page, as for the sync engine); each also holds the poke stream open,
+  applies another desk's push that comes on it as a page (when it starts at the desk's cursor, as
+  the engine does) and pulls when poked or when a page shows changes it missed, so a change reaches
+  the clinic's other desks without waiting for their next poll: "propagation" is the time from the
+  push being acknowledged (committed) to another desk having the row;
 - batched: `--batch-devices` desks push `--batch` changes per request back to back: the server's
   mutation throughput.
 Printed: p50/p95/p99 of push, pull and propagation, the baseline's, their ratio, the server's
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import shutil
@@ -96,6 +98,7 @@ class Stats:
     pushed: dict[str, tuple[int, float | None]] = field(default_factory=dict)
     early: int = 0  # arrivals at another desk before the pushing desk had its answer
     pulls_spared: int = 0  # pushes whose answer moved the cursor: no pull after them
+    pages: int = 0  # pages from the poke stream applied (no pull for them)
     seen: set[tuple[str, int]] = field(default_factory=set)
 
     def error(self, kind: str) -> None:
@@ -288,18 +291,39 @@ def note_rows(desk: Desk, page: dict[str, Any], arrived: float, stats: Stats) ->
                 stats.propagation.append(max(0.0, arrived - acknowledged))
 
 
-async def listen(desk: Desk, stats: Stats, until: float) -> None:
-    """The poke stream: pull as soon as the server says the clinic changed."""
+async def take_page(desk: Desk, stats: Stats, page: dict[str, Any]) -> None:
+    """A page from the poke stream: applied when it starts at the desk's cursor, as the engine
+    does; a pull when changes before it are missing."""
+    async with desk.pull_lock:
+        if page["after"] == desk.cursor:
+            desk.cursor = page["cursor"]
+            stats.pages += 1
+            note_rows(desk, {"tables": page["changes"]}, time.perf_counter(), stats)
+            return
+        held = desk.cursor.isdigit() and int(desk.cursor) >= int(page["cursor"])
+    if not held:
+        await pull(desk, stats)
+
+
+async def listen(desk: Desk, stats: Stats, connected: asyncio.Event) -> None:
+    """The poke stream, until cancelled: another desk's push as a page, or a poke (pull at once).
+    `connected` is set at the stream's first `hello`."""
     assert desk.http is not None
-    while time.perf_counter() < until:
+    while True:
         try:
-            timeout = httpx.Timeout(max(0.1, until - time.perf_counter()), connect=5.0)
-            async with desk.http.stream("GET", "/sync/events", timeout=timeout) as response:
+            timeout = httpx.Timeout(4 * KEEPALIVE_SECONDS, connect=5.0)
+            events = desk.http.stream("GET", "/sync/events", params={"pages": "true"}, timeout=timeout)
+            async with events as response:
+                event = ""
                 async for line in response.aiter_lines():
-                    if line.startswith("event: poke"):
-                        await pull(desk, stats)
-                    if time.perf_counter() >= until:
-                        return
+                    if line.startswith("event:"):
+                        event = line.partition(":")[2].strip()
+                        if event == "hello":
+                            connected.set()
+                        elif event == "poke":
+                            await pull(desk, stats)
+                    elif line.startswith("data:") and event == "page":
+                        await take_page(desk, stats, json.loads(line.partition(":")[2]))
         except (httpx.ReadTimeout, httpx.RemoteProtocolError):
             continue
         except httpx.HTTPError:
@@ -371,16 +395,25 @@ async def run(args: argparse.Namespace, desks: list[Desk], url: str, server_pid:
         baseline_stats = stats
 
         stats = Stats()
+        # The desks' poke streams are open before the steady phase, as at a clinic in the day.
+        phase("connecting the poke streams")
+        connected = [asyncio.Event() for _ in desks]
+        listeners = [
+            asyncio.create_task(listen(desk, stats, ready))
+            for desk, ready in zip(desks, connected, strict=True)
+        ]
+        await asyncio.wait_for(asyncio.gather(*(ready.wait() for ready in connected)), timeout=120)
         phase("steady")
         cpu_before, wall_before = process_cpu_seconds(server_pid), time.perf_counter()
         until = time.perf_counter() + args.seconds
-        await asyncio.gather(
-            *(steady(desk, stats, args.interval, until, rng) for desk in desks),
-            *(listen(desk, stats, until + 1.0) for desk in desks),
-        )
+        await asyncio.gather(*(steady(desk, stats, args.interval, until, rng) for desk in desks))
+        await asyncio.sleep(1.0)  # the last pushes' pages and pulls arrive
         steady_wall = time.perf_counter() - wall_before
         server_cpu = process_cpu_seconds(server_pid) - cpu_before
         load_after = os.getloadavg()
+        for task in listeners:
+            task.cancel()
+        await asyncio.gather(*listeners, return_exceptions=True)
 
         counted = [0]
         phase("batched")
@@ -401,7 +434,8 @@ async def run(args: argparse.Namespace, desks: list[Desk], url: str, server_pid:
     )
     print(f"  push         {percentiles(stats.push)}")
     print(
-        f"  pull         {percentiles(stats.pull)}  ({stats.pulls_spared} pulls after a push spared: its answer moved the cursor)"
+        f"  pull         {percentiles(stats.pull)}  ({stats.pulls_spared} pulls after a push spared: its answer moved the cursor;"
+        f" {stats.pages:,} pages from the poke stream applied)"
     )
     print(
         f"  propagation  {percentiles(stats.propagation)}  (target p99 < 250 ms; {stats.early} arrived before the push's answer)"

@@ -36,6 +36,7 @@ from sync_server.registration.endpoints import router as registration_router
 from sync_server.runtime import Server
 from sync_server.staff.endpoints import router as staff_router
 from sync_server.sync.endpoints import router as sync_router
+from sync_server.sync.pokes import serve_pokes
 from sync_server.treatments.endpoints import router as treatments_router
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ def create_app(
     owned = engine is None
     database_engine = engine if engine is not None else create_database_engine(settings.database_url)
     db = Database(database_engine, clock=clock, chain_id=SERVER_CHAIN)
+    serve_pokes(database_engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

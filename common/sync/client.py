@@ -142,17 +142,27 @@ class SyncClient:
         )
         return AuditUploadAnswer.model_validate(self._json(response))
 
-    def events(self, timeout: float = 60.0) -> Iterator[str]:
-        """Event names from the poke stream, until it ends (raises on network errors)."""
+    def events(self, timeout: float = 60.0, *, pages: bool = False) -> Iterator[tuple[str, str]]:
+        """(event, data) from the poke stream, until it ends (raises on network errors). `pages`:
+        another desk's push comes as a `page` event holding a PokePage (a front desk's stream)."""
         with self._http.stream(
-            "GET", "/sync/events", timeout=httpx.Timeout(timeout, connect=5.0)
+            "GET",
+            "/sync/events",
+            params={"pages": "true"} if pages else None,
+            timeout=httpx.Timeout(timeout, connect=5.0),
         ) as response:
             if response.status_code != 200:
                 response.read()
                 self._json(response)
+            event, data = "", []
             for line in response.iter_lines():
                 if line.startswith("event:"):
-                    yield line.partition(":")[2].strip()
+                    event = line.partition(":")[2].strip()
+                elif line.startswith("data:"):
+                    data.append(line.partition(":")[2].removeprefix(" "))
+                elif not line and event:  # a blank line ends an event
+                    yield event, "\n".join(data)
+                    event, data = "", []
 
     def _again_if_dropped(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send once more when the server closed the connection without answering: a kept-alive

@@ -4,7 +4,8 @@ One cycle = push every pending mutation (in order, in batches; each answer repla
 touched) then pull pages until the server has nothing more (each page with its cursor in one
 local transaction). Cycles run on the engine's thread when
 - a local write queued a mutation (`run_intent` wakes the engine),
-- the server poked (the SSE stream; the pull starts within milliseconds),
+- the server poked (the SSE stream; the pull starts within milliseconds) or sent another desk's
+  push as a page (applied when it starts at the replica's cursor: then no pull at all),
 - the poll interval passed (pokes are a hint, polling is the guarantee),
 and after a failure, with exponential backoff and jitter (1 s doubling to 60 s, times 0.5-1.0).
 
@@ -26,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import httpx
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from common.database import Database
@@ -39,11 +41,14 @@ from common.sync.protocol import (
     MAX_MUTATIONS_PER_PUSH,
     MAX_PAGE_ROWS,
     MutationIn,
+    PokePage,
     PushRequest,
 )
 from common.sync.replica import (
+    PageFate,
     apply_answer,
     apply_page,
+    apply_poke_page,
     apply_push_changes,
     local_checksums,
     pending_keys,
@@ -86,6 +91,8 @@ class CycleResult:
     # The last push's answer carried its own changes and moved the cursor past them: nothing else
     # had committed since, so the pull that follows a push would have brought nothing new.
     caught_up_by_push: bool = False
+    # Pages the poke stream brought (another desk's pushes), applied at the cycle's start.
+    poked_pages: int = 0
 
 
 Listener = Callable[[str, Any], None]
@@ -119,6 +126,10 @@ class SyncEngine:
         self._threads: list[threading.Thread] = []
         self._failures = 0
         self._last_checksum = 0.0
+        # From the poke stream's thread: pages to apply, and whether a plain poke asked for a pull.
+        self._pokes_lock = threading.Lock()
+        self._pages: list[PokePage] = []
+        self._poked = False
         outbox.on_local_write(database.engine, self.wake)
 
     # ---- events ---------------------------------------------------------------------------------
@@ -145,9 +156,13 @@ class SyncEngine:
             self._set_status(syncing=True)
             result = CycleResult()
             try:
+                pages, poked = self._take_pokes()
+                # Before the push: with the cursor caught up, the push's answer can bring its page.
+                caught_up_by_pages = self._apply_pages(pages, result) and not poked
                 self._push_all(result)
                 self._upload_audit()
-                if not (result.caught_up_by_push and self._pull_may_wait()):
+                caught_up = result.caught_up_by_push if result.pushed else caught_up_by_pages
+                if not (caught_up and self._pull_may_wait()):
                     self._pull_all(result)
             except BaseException as error:
                 self._set_status(syncing=False, online=False, error=type(error).__name__, **self._counts())
@@ -197,6 +212,30 @@ class SyncEngine:
             )
             result.pushed += len(response.answers)
             self._set_status(**self._counts())
+
+    def _take_pokes(self) -> tuple[list[PokePage], bool]:
+        with self._pokes_lock:
+            pages, self._pages = self._pages, []
+            poked, self._poked = self._poked, False
+        return pages, poked
+
+    def _receive(self, page: PokePage | None) -> None:
+        """From the poke stream: another desk's page, or (None) a poke that asks for a pull."""
+        with self._pokes_lock:
+            if page is None:
+                self._poked = True
+            else:
+                self._pages.append(page)
+        self.wake()
+
+    def _apply_pages(self, pages: list[PokePage], result: CycleResult) -> bool:
+        """Apply the poked pages in order; True if there were some and they left nothing to pull."""
+        complete = bool(pages)
+        for page in pages:
+            fate = apply_poke_page(self.database.engine, page, self.clinic_id, datetime.now(UTC))
+            result.poked_pages += fate is PageFate.APPLIED
+            complete = complete and fate is not PageFate.MISSING_BEFORE
+        return complete
 
     def _upload_audit(self) -> None:
         """Send the device's audit links the server lacks; a refusal (a broken chain) is reported
@@ -368,10 +407,15 @@ class SyncEngine:
         assert self.events_client is not None
         while not self._stop.is_set():
             try:
-                for event in self.events_client.events(timeout=60.0):
+                for event, data in self.events_client.events(timeout=60.0, pages=True):
                     failures = 0
-                    if event in ("poke", "hello"):
-                        self.wake()
+                    if event == "page":
+                        try:
+                            self._receive(PokePage.model_validate_json(data))
+                        except ValidationError:  # not a page this engine understands: pull
+                            self._receive(None)
+                    elif event in ("poke", "hello"):
+                        self._receive(None)
                     if self._stop.is_set():
                         return
             except Exception as error:

@@ -10,6 +10,11 @@ Cursor: an opaque string the server hands out; the device stores it and sends it
 Its form is `<seq>` or, inside one very large transaction (a bulk import) that a page had to
 split, `<seq>:<table>:<id>`; the empty string means "from the start". A push may hand one out too
 (`PushRequest.cursor`): its own changes, when they are all that happened since the device's cursor.
+
+The poke stream (`GET /sync/events`, server-sent events) says `poke` when the clinic changed: pull.
+A front desk that asks for pages (`?pages=1`) gets, for a push by another desk, `page` instead: a
+`PokePage` holding every row one change number stamped. A device whose cursor is the page's `after`
+applies it as the pull would have; any other device pulls.
 """
 
 from __future__ import annotations
@@ -78,6 +83,14 @@ class PushResponse(Wire):
     # pull would bring them; None when another writer committed in between (the device pulls).
     cursor: str | None = None
     changes: list[TableRows] = Field(default_factory=list)
+
+
+class PokePage(Wire):
+    """One change number's rows, sent on the poke stream: the page a pull from `after` brings."""
+
+    after: str = Field(max_length=200)
+    cursor: str = Field(max_length=200)
+    changes: list[TableRows]
 
 
 class TableChecksum(Wire):

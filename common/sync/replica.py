@@ -1,4 +1,4 @@
-"""Applying the server's rows to the device replica: pulled pages and push answers.
+"""Applying the server's rows to the device replica: pulled pages, push answers, poked pages.
 
 Each page is applied with its new cursor in ONE local transaction (a crash anywhere resumes from
 the last applied page). Rows are upserted with Core statements, bypassing the ORM's storage
@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from enum import Enum
 from functools import cache
 from typing import Any
 
@@ -38,7 +39,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from common.clinics.models import ClinicSequence
 from common.sync import bulk_apply, state
 from common.sync.models import OutboxStatus, SyncOutbox
-from common.sync.protocol import MutationAnswer, PullResponse, PushResponse, TableChecksum, TableRows
+from common.sync.protocol import (
+    MutationAnswer,
+    PokePage,
+    PullResponse,
+    PushResponse,
+    TableChecksum,
+    TableRows,
+)
 from common.sync.tables import CLINICS, SyncedTable, synced_table, synced_tables
 from common.sync.tracking import RowKey, decode_keys
 
@@ -99,6 +107,25 @@ def apply_push_changes(
             return False
         _write_page(connection, response.changes, pending_keys(connection), response.cursor, clinic_id, now)
         return True
+
+
+def apply_poke_page(engine: Engine, page: PokePage, clinic_id: uuid.UUID, now: datetime) -> PageFate:
+    """Apply a page the poke stream brought, with its cursor, if it starts at the replica's cursor."""
+    with replica_transaction(engine) as connection, bulk_apply.paused_gc():
+        held = state.get(connection, state.CURSOR) or ""
+        if held == page.after:
+            _write_page(connection, page.changes, pending_keys(connection), page.cursor, clinic_id, now)
+            return PageFate.APPLIED
+    # Already held (a pull brought it), or change numbers between the cursor and the page: a pull.
+    if held.isdigit() and page.cursor.isdigit() and int(held) >= int(page.cursor):
+        return PageFate.HELD
+    return PageFate.MISSING_BEFORE
+
+
+class PageFate(Enum):
+    APPLIED = "applied"
+    HELD = "held"  # the replica's cursor is already past the page
+    MISSING_BEFORE = "missing_before"  # changes between the cursor and the page: pull
 
 
 def _write_page(

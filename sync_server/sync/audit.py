@@ -29,7 +29,7 @@ from common.audit.models import ActorType, AuditChainHead, AuditLog, AuditOutcom
 from common.database import Database
 from common.errors import Conflict, PermissionDenied
 from common.i18n import N_
-from common.storage.session import next_change_seq
+from common.storage.session import STAMPED_ROWS, next_change_seq
 from common.sync.audit_upload import AuditRowIn, AuditUpload, AuditUploadAnswer
 from common.sync.models import SyncAuditChain
 from sync_server.sync.devices import DeviceIdentity
@@ -71,6 +71,7 @@ def store_audit(db: Database, device: DeviceIdentity, upload: AuditUpload) -> Au
     now = db.clock.now()
     try:
         with db.session(device.clinic_id) as session, session.begin():
+            session.info[STAMPED_ROWS] = set()  # none synced: the desks' pokes carry an empty page
             _claim(session, device, upload.chain_id, now, db.chain_id)
             next_change_seq(session, device.clinic_id)  # the lock order of every audit append
             head = _head(session, device.clinic_id, upload.chain_id)

@@ -11,6 +11,7 @@ taken from the verified token, never from the request. The clinic comes from eit
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -46,6 +47,7 @@ from sync_server.sync.audit import store_audit
 from sync_server.sync.devices import (
     DeviceClaim,
     DeviceIdentity,
+    DeviceNotRecognised,
     PullPlan,
     authenticate_device,
     authenticated_row,
@@ -59,6 +61,8 @@ from sync_server.sync.push import apply_push
 from sync_server.sync.threads import run_sync_work
 
 KEEPALIVE_SECONDS: Final = 15.0
+# A stream that sends rows checks again, at most this often, that its device is still enrolled.
+PAGE_RECHECK_SECONDS: Final = 30.0
 PUSH_CURSOR_FIELDS: Final[set[str]] = {"cursor", "changes"}
 
 # What a sync client can be answered besides success (declared, so the OpenAPI document is complete).
@@ -249,23 +253,41 @@ async def upload_audit(
 
 @router.get("/events")
 async def events(
-    request: Request, device: Device, database: DatabaseDep, _protocol: Protocol
+    request: Request,
+    device: Device,
+    database: DatabaseDep,
+    _protocol: Protocol,
+    pages: Annotated[bool, Query(description="Send a desk's changes as `page` events (PokePage).")] = False,
+    authorization: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
-    """Server-sent events: `event: poke` whenever the clinic changed. No data travels here."""
+    """Server-sent events: `event: poke` whenever the clinic changed (pull). A front desk that asks
+    for `pages` gets `event: page` with a PokePage for another desk's push instead, when it fits."""
     ensure_listener(database.engine)
-    queue = BROADCASTER.subscribe(device.clinic_id, device.device_id)
+    inbox = BROADCASTER.subscribe(device.clinic_id, device.device_id, pages=pages and not device.is_kiosk)
 
     async def stream() -> AsyncIterator[str]:
+        checked = time.monotonic()
         try:
             yield "retry: 2000\nevent: hello\ndata: {}\n\n"
             while not await request.is_disconnected():
                 try:
-                    await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
-                    yield "event: poke\ndata: {}\n\n"
+                    await asyncio.wait_for(inbox.ready.wait(), timeout=KEEPALIVE_SECONDS)
                 except TimeoutError:
                     yield ": keepalive\n\n"
+                    continue
+                waiting, poke = inbox.take()
+                if waiting and time.monotonic() - checked >= PAGE_RECHECK_SECONDS:
+                    try:  # a device withdrawn since the stream opened gets no more rows
+                        await run_sync_work(_authenticate, database, authorization)
+                    except DeviceNotRecognised:
+                        return
+                    checked = time.monotonic()
+                for page in waiting:
+                    yield f"event: page\ndata: {page}\n\n"
+                if poke:
+                    yield "event: poke\ndata: {}\n\n"
         finally:
-            BROADCASTER.unsubscribe(device.clinic_id, queue)
+            BROADCASTER.unsubscribe(device.clinic_id, inbox)
 
     return StreamingResponse(
         stream(),

@@ -1,18 +1,27 @@
 """Pokes: tell a clinic's online devices "pull now" after each commit that changed the clinic.
 
-A poke carries no data. Any committed write transaction that took a clinic's change number
-publishes (a hook on every clinic session, so REST writes poke too), after its commit:
-- SQLite (one server process): straight to this process's subscribers;
-- PostgreSQL: handed to this worker's notifier, which sends `pg_notify('clinic_changes', ...)`
-  for everything pending in one transaction of its own; every worker LISTENs on one connection
-  and hands pokes to its own subscribers, so several workers behind a load balancer all hear every
-  commit. NOTIFY is not sent from the writing transaction: PostgreSQL takes one database-wide lock
-  to queue notifications and holds it through the commit's WAL flush, so every writing
-  transaction of every clinic would commit one after another. The notifier's transactions commit
-  without waiting for the flush (a poke lost in a crash costs a device nothing: it polls).
+Any committed write transaction that took a clinic's change number publishes (a hook on every
+clinic session of the server's database, so REST writes poke too), after its commit, to this
+process's subscribers, and on PostgreSQL to the other workers': handed to this worker's notifier,
+which sends `pg_notify('clinic_changes', ...)` for everything pending in one transaction of its
+own; every worker LISTENs on one connection and hands the other workers' pokes to its own
+subscribers, so several workers behind a load balancer all hear every commit. NOTIFY is not sent
+from the writing transaction: PostgreSQL takes one database-wide lock to queue notifications and
+holds it through the commit's WAL flush, so every writing transaction of every clinic would commit
+one after another. The notifier's transactions commit without waiting for the flush (a poke lost
+in a crash costs a device nothing: it polls).
 A device's own push does not poke that device (`clinic_id:device_id`): its answers carry the rows
 it touched, and the push's own page or the pull after it brings the rest; each poke it skips is a
 pull saved.
+
+A desk's push chunk also knows every row its change number stamped (the page a pull from the
+number before would bring): it offers that page (`offer_page`), and the poke carries it to the
+front desks that asked for pages, which then need no pull when their cursor is the page's start.
+Rows never leave the process but on those desks' own authenticated streams: the committing worker
+hands the page to its own subscribers directly, and the notification other workers hear holds ids
+only (a LISTEN needs no privilege and passes by row-level security, so anyone connected to the
+database could hear it). A desk on another worker, a kiosk, a device that did not ask, and a REST
+write get the plain poke.
 """
 
 from __future__ import annotations
@@ -22,55 +31,103 @@ import logging
 import threading
 import time
 import uuid
+import weakref
+from collections import deque
+from dataclasses import dataclass, field
 from typing import Final
 
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from common.storage.session import ClinicSession, clinics_with_change_seq
+from common.storage.session import STAMPED_ROWS, ClinicSession, clinics_with_change_seq, held_change_seq
+from common.sync.protocol import PokePage, TableRows
+from common.sync.tables import is_synced_name
 
 log = logging.getLogger(__name__)
 
 CHANNEL: Final = "clinic_changes"
 # One statement for all pending pokes (pg_notify sends an identical channel and payload once).
 _NOTIFY_ALL: Final = "SELECT pg_notify(%s, payload) FROM unnest(%s::text[]) AS payload"
-# In a session's info: the device whose push the transaction applies.
+# In a session's info: the device whose push the transaction applies, and the page it offers.
 ORIGIN_DEVICE: Final = "origin_device"
+_OFFERED_PAGE: Final = "offered_poke_page"
+# This worker, in its notifications: it delivered them to its own subscribers already.
+WORKER: Final = uuid.uuid4().hex
+# Pages waiting for one subscriber's stream; past this it gets a plain poke (it pulls) instead.
+MAX_PENDING_PAGES: Final = 32
 
 
-_Subscriber = tuple[asyncio.AbstractEventLoop, asyncio.Queue[None], uuid.UUID | None]
+def offer_page(session: Session, seq: int, changes: list[TableRows]) -> None:
+    """The rows change number `seq` stamped, as committed by this session's transaction, to go
+    with its poke (JSON, encoded once for every subscriber)."""
+    page = PokePage(after=str(seq - 1), cursor=str(seq), changes=changes)
+    session.info[_OFFERED_PAGE] = page.model_dump_json()
+
+
+@dataclass(eq=False)
+class Inbox:
+    """What one subscriber's stream has yet to send: pages in commit order, or a plain poke.
+    Touched only on its event loop's thread."""
+
+    pages: bool  # the device asked for pages
+    waiting: deque[str] = field(default_factory=deque)
+    poke: bool = False
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def offer(self, page: str | None) -> None:
+        if page is None or not self.pages or len(self.waiting) >= MAX_PENDING_PAGES:
+            self.poke = True  # a pull brings everything: the pages waiting can go
+            self.waiting.clear()
+        elif not self.poke:
+            self.waiting.append(page)
+        self.ready.set()
+
+    def take(self) -> tuple[list[str], bool]:
+        """The pages to send and whether to poke, once; then empty."""
+        pages, poke = list(self.waiting), self.poke
+        self.waiting.clear()
+        self.poke = False
+        self.ready.clear()
+        return pages, poke
+
+
+_Subscriber = tuple[asyncio.AbstractEventLoop, Inbox, uuid.UUID | None]
 
 
 class Broadcaster:
-    """Per-clinic subscribers (asyncio queues), fed from any thread."""
+    """Per-clinic subscribers (an inbox each, on its event loop), fed from any thread."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subscribers: dict[uuid.UUID, set[_Subscriber]] = {}
 
-    def subscribe(self, clinic_id: uuid.UUID, device_id: uuid.UUID | None = None) -> asyncio.Queue[None]:
-        queue: asyncio.Queue[None] = asyncio.Queue(maxsize=1)
+    def subscribe(
+        self, clinic_id: uuid.UUID, device_id: uuid.UUID | None = None, *, pages: bool = False
+    ) -> Inbox:
+        """Call on the event loop that will read the inbox. `pages`: only for a front desk."""
+        inbox = Inbox(pages)
         with self._lock:
-            self._subscribers.setdefault(clinic_id, set()).add((asyncio.get_running_loop(), queue, device_id))
-        return queue
+            self._subscribers.setdefault(clinic_id, set()).add((asyncio.get_running_loop(), inbox, device_id))
+        return inbox
 
-    def unsubscribe(self, clinic_id: uuid.UUID, queue: asyncio.Queue[None]) -> None:
+    def unsubscribe(self, clinic_id: uuid.UUID, inbox: Inbox) -> None:
         with self._lock:
             members = self._subscribers.get(clinic_id, set())
-            for member in [m for m in members if m[1] is queue]:
+            for member in [m for m in members if m[1] is inbox]:
                 members.discard(member)
             if not members:
                 self._subscribers.pop(clinic_id, None)
 
-    def publish(self, clinic_id: uuid.UUID, origin: uuid.UUID | None = None) -> None:
-        """Poke the clinic's subscribers, except the device whose push made the change (`origin`)."""
+    def publish(self, clinic_id: uuid.UUID, origin: uuid.UUID | None = None, page: str | None = None) -> None:
+        """Poke the clinic's subscribers, except the device whose push made the change (`origin`),
+        with the change's page (PokePage JSON) for those that take pages."""
         with self._lock:
             members = list(self._subscribers.get(clinic_id, ()))
-        for loop, queue, device_id in members:
+        for loop, inbox, device_id in members:
             if origin is not None and device_id == origin:
                 continue
             try:
-                loop.call_soon_threadsafe(_offer, queue)
+                loop.call_soon_threadsafe(inbox.offer, page)
             except RuntimeError:  # the loop closed
                 continue
 
@@ -79,30 +136,59 @@ class Broadcaster:
             return len(self._subscribers.get(clinic_id, ()))
 
 
-def _offer(queue: asyncio.Queue[None]) -> None:
-    if queue.empty():
-        queue.put_nowait(None)  # pokes coalesce: one pending poke is enough
-
-
 BROADCASTER: Final = Broadcaster()
+
+
+def serve_pokes(engine: Engine) -> None:
+    """Commits to `engine` (the server's database) poke its devices. A replica written in the
+    same process (a test's devices, the demo's desk) pokes no one."""
+    _served.add(engine)
+
+
+_served: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 @event.listens_for(ClinicSession, "after_commit")
 def _publish(session: Session) -> None:
     if session.get_nested_transaction() is not None:
         return  # a savepoint released: nothing is committed yet
+    page = session.info.pop(_OFFERED_PAGE, None)
     clinics = clinics_with_change_seq(session)
-    if not clinics:
-        return
-    origin = session.info.get(ORIGIN_DEVICE)
     bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+    if not clinics or bind.engine not in _served:
+        return
+    # A page is for one clinic's change number (a push chunk writes one clinic only).
+    page = (page or _page_without_rows(session, clinics[0])) if len(clinics) == 1 else None
+    origin = session.info.get(ORIGIN_DEVICE)
+    for clinic_id in clinics:
+        BROADCASTER.publish(clinic_id, origin, page)
+    if bind.dialect.name == "postgresql":  # the other workers' subscribers
         notifier = notifier_for(bind.engine)
         for clinic_id in clinics:
             notifier.send(clinic_id, origin)
-    else:
-        for clinic_id in clinics:
-            BROADCASTER.publish(clinic_id, origin)
+
+
+def _page_without_rows(session: Session, clinic_id: uuid.UUID) -> str | None:
+    """A transaction that named what it stamped (`STAMPED_ROWS`) and stamped no synced row (an
+    audit upload): its change number's page is empty. Without it the next page would not follow
+    on from a desk's cursor, and every desk would pull."""
+    stamped: set[tuple[str, uuid.UUID]] | None = session.info.get(STAMPED_ROWS)
+    seq = held_change_seq(session, clinic_id)
+    if stamped is None or seq is None or any(is_synced_name(name) for name, _ in stamped):
+        return None
+    return PokePage(after=str(seq - 1), cursor=str(seq), changes=[]).model_dump_json()
+
+
+def notification(clinic_id: uuid.UUID, origin: uuid.UUID | None) -> str:
+    """`clinic:origin:worker` (origin empty for a change no device pushed): ids, never rows."""
+    return f"{clinic_id}:{origin or ''}:{WORKER}"
+
+
+def parse_notification(payload: str) -> tuple[uuid.UUID, uuid.UUID | None, str]:
+    """The clinic, the origin device and the worker of `notification`'s text (ValueError if bad)."""
+    clinic, _, rest = payload.partition(":")
+    origin, _, worker = rest.partition(":")
+    return uuid.UUID(clinic), uuid.UUID(origin) if origin else None, worker
 
 
 class PostgresListener:
@@ -130,10 +216,11 @@ class PostgresListener:
                     while not self._stop.is_set():
                         for note in connection.notifies(timeout=1.0):
                             try:
-                                clinic, _, origin = note.payload.partition(":")
-                                BROADCASTER.publish(uuid.UUID(clinic), uuid.UUID(origin) if origin else None)
+                                clinic, origin, worker = parse_notification(note.payload)
                             except ValueError:
                                 continue
+                            if worker != WORKER:  # this worker's own went to its subscribers
+                                BROADCASTER.publish(clinic, origin)
             except Exception as error:  # reconnect after a lost connection
                 log.warning("poke listener reconnecting after %s", type(error).__name__)
                 self._stop.wait(1.0)
@@ -152,7 +239,7 @@ class PostgresNotifier:
         self._thread.start()
 
     def send(self, clinic_id: uuid.UUID, origin: uuid.UUID | None = None) -> None:
-        payload = f"{clinic_id}:{origin}" if origin is not None else str(clinic_id)
+        payload = notification(clinic_id, origin)
         with self._lock:
             self._pending[payload] = None
         self._wake.set()

@@ -63,7 +63,7 @@ from common.sync.protocol import MutationAnswer, MutationIn, PushRequest, PushRe
 from common.sync.tables import CLINICS, is_synced_name
 from common.sync.tracking import RowKey, decode_keys, encode_keys, tracking
 from sync_server.sync.devices import FROM_START, DeviceClaim, DeviceIdentity, DeviceNotRecognised, cursor_seq
-from sync_server.sync.pokes import ORIGIN_DEVICE
+from sync_server.sync.pokes import ORIGIN_DEVICE, offer_page
 from sync_server.sync.pull import rows_by_key
 
 log = logging.getLogger(__name__)
@@ -337,6 +337,8 @@ class _Chunk:
             )
             self.unnumbered = self.seq is None and bool(stamped)
             answers = self._with_rows(session, answered, stamped)
+            if self.seq is not None and not device.is_kiosk:
+                offer_page(session, self.seq, self.changes)  # for the clinic's other desks' pokes
         return answers, last
 
     def _apply(self, session: ClinicSession, mutation: MutationIn, *, guarded: bool) -> _Answered:

@@ -359,12 +359,13 @@ def test_deferred_links_follow_savepoints(world: ClinicWorld) -> None:
 def test_pokes_go_out_once_per_committed_chunk(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(push, "CHUNK_MUTATIONS", 4)
     published: list[tuple[uuid.UUID, uuid.UUID | None]] = []
+    notified: list[tuple[uuid.UUID, uuid.UUID | None]] = []
+    pokes.serve_pokes(desk.db.engine)  # as the server's app does
+    monkeypatch.setattr(pokes.BROADCASTER, "publish", lambda *poke: published.append(poke[:2]))
     if desk.db.engine.dialect.name == "postgresql":
-        # Handed to the worker's notifier after each commit (it sends them on its own connection).
+        # Also handed to the worker's notifier after each commit, for the other workers.
         notifier = pokes.notifier_for(desk.db.engine)
-        monkeypatch.setattr(notifier, "send", lambda *poke: published.append(poke))
-    else:
-        monkeypatch.setattr(pokes.BROADCASTER, "publish", lambda *poke: published.append(poke))
+        monkeypatch.setattr(notifier, "send", lambda *poke: notified.append(poke))
     statements: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -379,6 +380,7 @@ def test_pokes_go_out_once_per_committed_chunk(desk: Desk, monkeypatch: pytest.M
     assert [a.status for a in response.answers] == ["applied"] * 10
     chunks = 3
     assert published == [(desk.world.clinic_id, desk.device.device_id)] * chunks
+    assert notified == (published if desk.db.engine.dialect.name == "postgresql" else [])
 
 
 @pytest.mark.postgres
@@ -400,7 +402,7 @@ def test_the_notifier_sends_pokes_that_listeners_hear(postgres_engine: Engine) -
         deadline = time.monotonic() + 10
         while len(heard) < 2 and time.monotonic() < deadline:
             heard |= {note.payload for note in listener.notifies(timeout=1.0, stop_after=2)}
-    assert heard == {f"{clinic}:{origin}", str(clinic)}
+    assert heard == {f"{clinic}:{origin}:{pokes.WORKER}", f"{clinic}::{pokes.WORKER}"}
 
 
 def test_a_push_pokes_the_clinics_other_devices_not_its_own() -> None:
@@ -408,11 +410,11 @@ def test_a_push_pokes_the_clinics_other_devices_not_its_own() -> None:
 
     async def poked() -> list[bool]:
         broadcaster = pokes.Broadcaster()
-        queues = [broadcaster.subscribe(clinic, pusher), broadcaster.subscribe(clinic, other)]
+        inboxes = [broadcaster.subscribe(clinic, pusher), broadcaster.subscribe(clinic, other)]
         elsewhere = broadcaster.subscribe(uuid.uuid4(), other)
         broadcaster.publish(clinic, pusher)
         await asyncio.sleep(0)
-        return [not queue.empty() for queue in [*queues, elsewhere]]
+        return [inbox.ready.is_set() for inbox in [*inboxes, elsewhere]]
 
     assert asyncio.run(poked()) == [False, True, False]
 
