@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainte
 from common.barcodes import payload
 from common.checkin.presentation import clock_time
 from common.i18n import translate
+from common.qt.i18n import with_punctuation_for
 from common.vision.synthetic import qr_modules
 from kiosk import strings
 from kiosk.demo_data import DemoCard, DemoKiosk
@@ -76,7 +77,7 @@ def _font(locale: str, points: float, bold: bool = False) -> QFont:
     font.setFamilies(list(families(locale)))
     font.setPointSizeF(points)
     font.setBold(bold)
-    return font
+    return with_punctuation_for(font, locale)
 
 
 def _paint(painter: QPainter, dpi: float, demo: DemoKiosk, timezone: str, locale: str) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QGridLayout, QLabel, QStackedWidget,
 
 from common.checkin.flow import Done, EnterDetails, EnterPhoneDigits, Found, Question, Refused, State, Welcome
 from common.i18n import translate
+from common.qt.i18n import with_punctuation_for
 from kiosk import strings
 from kiosk.screens.base import Screen
 from kiosk.screens.details import DetailsScreen
@@ -270,6 +271,8 @@ class KioskWindow(QWidget):
         self._restyle()
 
     def _restyle(self) -> None:
+        # Under the stylesheet's families: the application's font is what a stylesheet font keeps.
+        QApplication.setFont(with_punctuation_for(QApplication.font(), self.language))
         self.setStyleSheet(stylesheet(self.metrics, self.language))
         # A label's cached height-for-width survives a new font from a stylesheet: drop it, or a
         # wrapped line measured in one language's font is laid out in another's.

@@ -51,6 +51,7 @@ class LanguageManager(QObject):
     def __init__(self, locale: str = DEFAULT_LOCALE) -> None:
         super().__init__()
         self._locale = normalize_locale(locale)
+        self._font_applied = False
 
     @property
     def locale(self) -> str:
@@ -63,8 +64,12 @@ class LanguageManager(QObject):
     def set_locale(self, locale: str) -> None:
         wanted = normalize_locale(locale)
         if wanted == self._locale:
+            if not self._font_applied:  # the first language an app sets is the default one
+                self._font_applied = True
+                apply_font(wanted)
             return
         self._locale = wanted
+        self._font_applied = True
         apply_font(wanted)
         self.sig_language_changed.emit(wanted)
 
@@ -98,7 +103,23 @@ def app_font(locale: str, point_size: float = 0) -> QFont:
     if point_size:
         font.setPointSizeF(point_size)
     font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
-    return font
+    return with_punctuation_for(font, locale)
+
+
+# OpenType "proportional widths". Noto Sans CJK, the face Linux falls back to for every language,
+# draws curly quotes, dashes and the ellipsis full width, as Chinese and Japanese text wants them;
+# in English they would leave gaps. Fonts without the feature (Segoe UI) are unchanged.
+_PROPORTIONAL: Final = QFont.Tag("pwid")
+
+
+def with_punctuation_for(font: QFont, locale: str) -> QFont:
+    """`font` with punctuation of the widths `locale`'s text expects."""
+    adjusted = QFont(font)
+    if normalize_locale(locale) == "en":
+        adjusted.setFeature(_PROPORTIONAL, 1)
+    else:
+        adjusted.unsetFeature(_PROPORTIONAL)
+    return adjusted
 
 
 def apply_font(locale: str) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QAbstractButton, QLineEdit
+from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit
 
 from common.clock import FrozenClock
 from common.config import Settings
 from common.i18n import translate
-from common.qt.i18n import language
+from common.qt.i18n import FONT_FAMILIES, LanguageManager, language, with_punctuation_for
 from common.storage.engine import sqlite_url
 from desktop.app import AppConfig, DesktopApp
 from tests.desktop.conftest import MOMENT, RECEPTION
@@ -114,3 +115,28 @@ def test_the_desk_knows_the_demo_clinic_by_the_demo_generators_name():
     from desktop.reads import directory
 
     assert directory.DEMO_CLINIC_NAME == DEMO_CLINIC_NAME
+
+
+def test_english_punctuation_takes_latin_widths_and_cjk_keeps_full_widths(qtbot) -> None:
+    """Noto Sans CJK, the face Linux falls back to, draws curly quotes and the ellipsis full
+    width; in English they would leave gaps ("tap “No code?”   to check in")."""
+    font = QFont()
+    font.setFamilies(["Noto Sans CJK TC"])
+    font.setPixelSize(40)
+    cjk = with_punctuation_for(font, "zh_TW")  # whatever the application's font carries
+    quoted = "“No code?”"
+    full = QFontMetricsF(cjk).horizontalAdvance(quoted)
+    english = QFontMetricsF(with_punctuation_for(cjk, "en")).horizontalAdvance(quoted)
+    assert english < full - 30  # two quotes, each about half of 40 px narrower
+    japanese = with_punctuation_for(with_punctuation_for(cjk, "en"), "ja")
+    assert QFontMetricsF(japanese).horizontalAdvance(quoted) == full
+
+
+def test_the_first_language_an_app_sets_gives_it_that_languages_fonts(qtbot) -> None:
+    manager = LanguageManager("en")
+    QApplication.setFont(QFont("DejaVu Sans"))
+    manager.set_locale("en")  # the default one: still the app's first
+    assert QApplication.font().families()[: len(FONT_FAMILIES["en"])] == list(FONT_FAMILIES["en"])
+    QApplication.setFont(QFont("DejaVu Sans"))
+    manager.set_locale("en")  # already applied: left alone
+    assert QApplication.font().families() == ["DejaVu Sans"]
