@@ -46,3 +46,24 @@ def test_each_benchmark_runs_and_its_baseline_gives_the_same_answer(
     assert result.ratio > 0
     report = format_result(result) + format_summary([result])
     assert result.name in report and result.verdict in report
+
+
+@pytest.mark.postgres
+def test_the_steady_sync_benchmark_runs_and_its_desks_get_each_others_pages(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Four desks in two clinics, a few seconds: changes reached the other desk, as pages."""
+    from bench import bench_sync_steady
+
+    options = {"devices": 4, "clinics": 2, "seconds": 3, "interval": 0.5, "baseline-seconds": 0.5}
+    options |= {"batch-seconds": 0.5, "batch-devices": 2, "batch": 5}
+    bench_sync_steady.main([part for name, value in options.items() for part in (f"--{name}", str(value))])
+    report = capsys.readouterr().out
+    assert "errors none  baseline errors none" in report
+    propagation = next(line for line in report.splitlines() if "propagation" in line)
+    pages = next(line for line in report.splitlines() if "pages from the poke stream" in line)
+    changes = int(propagation.split("(n=")[1].split(")")[0].replace(",", ""))
+    applied = int(pages.split("; ")[1].split(" pages")[0].replace(",", ""))
+    assert changes > 0
+    # Mostly as pages: a pull racing a page to the desk may bring a change first (it counts once).
+    assert 0 < applied <= changes

@@ -102,30 +102,36 @@ def apply_push_changes(
     the one the push sent (else nothing: the next pull brings the same rows). True if it moved."""
     if response.cursor is None:
         return False
-    with replica_transaction(engine) as connection, bulk_apply.paused_gc():
-        if (state.get(connection, state.CURSOR) or "") != sent_cursor:
-            return False
-        _write_page(connection, response.changes, pending_keys(connection), response.cursor, clinic_id, now)
-        return True
-
-
-def apply_poke_page(engine: Engine, page: PokePage, clinic_id: uuid.UUID, now: datetime) -> PageFate:
-    """Apply a page the poke stream brought, with its cursor, if it starts at the replica's cursor."""
-    with replica_transaction(engine) as connection, bulk_apply.paused_gc():
-        held = state.get(connection, state.CURSOR) or ""
-        if held == page.after:
-            _write_page(connection, page.changes, pending_keys(connection), page.cursor, clinic_id, now)
-            return PageFate.APPLIED
-    # Already held (a pull brought it), or change numbers between the cursor and the page: a pull.
-    if held.isdigit() and page.cursor.isdigit() and int(held) >= int(page.cursor):
-        return PageFate.HELD
-    return PageFate.MISSING_BEFORE
+    return _apply_from(engine, sent_cursor, response.cursor, response.changes, clinic_id, now) is None
 
 
 class PageFate(Enum):
     APPLIED = "applied"
     HELD = "held"  # the replica's cursor is already past the page
     MISSING_BEFORE = "missing_before"  # changes between the cursor and the page: pull
+
+
+def apply_poke_page(engine: Engine, page: PokePage, clinic_id: uuid.UUID, now: datetime) -> PageFate:
+    """Apply a page the poke stream brought, with its cursor, if it starts at the replica's cursor."""
+    held = _apply_from(engine, page.after, page.cursor, page.changes, clinic_id, now)
+    if held is None:
+        return PageFate.APPLIED
+    if held.isdigit() and page.cursor.isdigit() and int(held) >= int(page.cursor):
+        return PageFate.HELD  # a pull brought it already
+    return PageFate.MISSING_BEFORE
+
+
+def _apply_from(
+    engine: Engine, after: str, cursor: str, changes: list[TableRows], clinic_id: uuid.UUID, now: datetime
+) -> str | None:
+    """`changes` and `cursor` in one transaction if the replica's cursor is `after` (None);
+    else nothing, and the cursor the replica holds."""
+    with replica_transaction(engine) as connection, bulk_apply.paused_gc():
+        held = state.get(connection, state.CURSOR) or ""
+        if held != after:
+            return held
+        _write_page(connection, changes, pending_keys(connection), cursor, clinic_id, now)
+        return None
 
 
 def _write_page(

@@ -20,8 +20,8 @@ front desks that asked for pages, which then need no pull when their cursor is t
 Rows never leave the process but on those desks' own authenticated streams: the committing worker
 hands the page to its own subscribers directly, and the notification other workers hear holds ids
 only (a LISTEN needs no privilege and passes by row-level security, so anyone connected to the
-database could hear it). A desk on another worker, a kiosk, a device that did not ask, and a REST
-write get the plain poke.
+database could hear it). A desk on another worker, a kiosk, a device that did not ask, a REST
+write and a page over `MAX_PAGE_BYTES` get the plain poke.
 """
 
 from __future__ import annotations
@@ -55,13 +55,16 @@ _OFFERED_PAGE: Final = "offered_poke_page"
 WORKER: Final = uuid.uuid4().hex
 # Pages waiting for one subscriber's stream; past this it gets a plain poke (it pulls) instead.
 MAX_PENDING_PAGES: Final = 32
+# A bigger page (a long batch) goes by pull: event streams are not compressed, pulls are.
+MAX_PAGE_BYTES: Final = 64 * 1024
 
 
 def offer_page(session: Session, seq: int, changes: list[TableRows]) -> None:
     """The rows change number `seq` stamped, as committed by this session's transaction, to go
     with its poke (JSON, encoded once for every subscriber)."""
-    page = PokePage(after=str(seq - 1), cursor=str(seq), changes=changes)
-    session.info[_OFFERED_PAGE] = page.model_dump_json()
+    page = PokePage(after=str(seq - 1), cursor=str(seq), changes=changes).model_dump_json()
+    if len(page) <= MAX_PAGE_BYTES:
+        session.info[_OFFERED_PAGE] = page
 
 
 @dataclass(eq=False)

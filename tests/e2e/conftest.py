@@ -17,6 +17,7 @@ from common.database import Database
 from common.inventory import service as inventory
 from common.inventory.models import InventoryCategory
 from common.staff.models import Role
+from common.sync.intents import new_row_id
 from common.sync.models import DeviceKind, OutboxStatus
 from tests.common.scheduling_fixtures import SchedulingWorld, wall
 from tests.conftest import ClinicWorld, make_clinic
@@ -65,6 +66,24 @@ class SyncWorld:
         return Actor.staff(self.world.staff[who], role, device.info.device_id)
 
 
+def two_synced_desks(sw: SyncWorld) -> tuple[Device, Device]:
+    desks = sw.device("desk1"), sw.device("desk2")
+    for desk in desks:
+        desk.sync()
+    return desks
+
+
+def register_patient(sw: SyncWorld, device: Device, first_name: str) -> uuid.UUID:
+    """A new patient, registered on `device` by its receptionist (not synced yet)."""
+    patient_id = new_row_id()
+    device.run(
+        sw.staff("receptionist", device),
+        "register_patient",
+        {"id": str(patient_id), "first_name": first_name, "last_name": "Page", "date_of_birth": "1990-01-01"},
+    )
+    return patient_id
+
+
 def assert_converged(sw: SyncWorld, *desks: Device) -> None:
     """Every desk's replica holds exactly the server's rows of the clinic."""
     server = server_tables(sw.server_db, sw.clinic_id)
@@ -104,7 +123,7 @@ def sync_world(
     yield from build_sync_world(engine, clock, tmp_path, staff_password_hash, sqlite_template)
 
 
-__all__ = ["SyncWorld", "build_sync_world", "wall"]
+__all__ = ["SyncWorld", "build_sync_world", "register_patient", "two_synced_desks", "wall"]
 
 
 @pytest.fixture

@@ -15,13 +15,12 @@ import pytest
 
 from common.patients.models import Patient
 from common.sync.client import SyncClient
-from common.sync.intents import new_row_id
 from common.sync.models import DeviceKind
 from common.sync.protocol import PokePage
 from common.sync.replica import PageFate, apply_poke_page
 from sync_server.sync import endpoints, pokes
 from sync_server.sync.enrollment import revoke_device
-from tests.e2e.conftest import SyncWorld, assert_converged
+from tests.e2e.conftest import SyncWorld, assert_converged, register_patient, two_synced_desks
 from tests.e2e.support import Device
 
 
@@ -37,23 +36,11 @@ def _patient(device: Device, patient_id: uuid.UUID) -> Patient | None:
         return session.get(Patient, (device.info.clinic_id, patient_id))
 
 
-def _register(sw: SyncWorld, desk: Device, first_name: str) -> uuid.UUID:
-    patient_id = new_row_id()
-    desk.run(
-        sw.staff("receptionist", desk),
-        "register_patient",
-        {"id": str(patient_id), "first_name": first_name, "last_name": "Page", "date_of_birth": "1990-01-01"},
-    )
-    return patient_id
-
-
 def test_another_desks_push_arrives_as_a_page_without_a_pull(
     sync_world: SyncWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sw = sync_world
-    desk1, desk2 = sw.device("desk1"), sw.device("desk2")
-    desk1.sync()
-    desk2.sync()
+    desk1, desk2 = two_synced_desks(sw)
     pulls: list[Any] = []
     pull = desk2.sync_engine.client.pull
 
@@ -71,7 +58,7 @@ def test_another_desks_push_arrives_as_a_page_without_a_pull(
         _wait_for(lambda: bool(pulls) and not desk2.sync_engine.status.syncing, "desk2's first pull")
         before = len(pulls)
         for round_number in range(3):
-            registered = _register(sw, desk1, f"Paged{round_number}")
+            registered = register_patient(sw, desk1, f"Paged{round_number}")
             _wait_for(lambda: _patient(desk2, registered) is not None, "the other desk did not get it")  # noqa: B023
     finally:
         desk1.sync_engine.stop()
@@ -84,9 +71,7 @@ def test_a_page_keeps_the_row_of_a_change_still_pending_on_the_desk(
     sync_world: SyncWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sw = sync_world
-    desk1, desk2 = sw.device("desk1"), sw.device("desk2")
-    desk1.sync()
-    desk2.sync()
+    desk1, desk2 = two_synced_desks(sw)
     pages: list[str] = []
     publish = pokes.BROADCASTER.publish
 
@@ -96,7 +81,6 @@ def test_a_page_keeps_the_row_of_a_change_still_pending_on_the_desk(
         publish(clinic_id, origin, page)
 
     monkeypatch.setattr(pokes.BROADCASTER, "publish", kept)
-    pokes.ensure_listener(sw.server_db.engine)  # PostgreSQL: notifications reach the broadcaster
     patient_id = sw.sched.patients[0]
     desk2.run(
         sw.staff("receptionist", desk2),
@@ -158,7 +142,7 @@ def test_a_kiosk_and_a_device_that_did_not_ask_hear_plain_pokes(sync_world: Sync
         thread.start()
     try:
         _wait_for(lambda: all(events == ["hello"] for events in heard.values()), "the streams did not open")
-        _register(sw, desk, "Heard")
+        register_patient(sw, desk, "Heard")
         desk.sync()
         _wait_for(lambda: all(len(events) >= 2 for events in heard.values()), "a device was not poked")
         time.sleep(0.3)  # anything more would show
@@ -198,7 +182,7 @@ def test_a_desk_withdrawn_while_its_stream_is_open_gets_no_more_rows(
         _wait_for(lambda: heard == ["hello"], "the stream did not open")
         with sw.server_db.session(sw.clinic_id) as session, session.begin():
             assert revoke_device(session, sw.clinic_id, withdrawn.info.device_id, sw.clock.now())
-        _register(sw, desk, "Unseen")
+        register_patient(sw, desk, "Unseen")
         desk.sync()
         thread.join(20)
         assert not thread.is_alive()  # the server ended the stream

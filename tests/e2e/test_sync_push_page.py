@@ -4,21 +4,8 @@ equals the server. A real server, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import uuid
-
-from common.sync.intents import new_row_id
-from tests.e2e.conftest import SyncWorld
+from tests.e2e.conftest import SyncWorld, register_patient
 from tests.e2e.support import Device, differences, replica_tables, server_tables
-
-
-def _register(sw: SyncWorld, device: Device, first_name: str) -> uuid.UUID:
-    patient_id = new_row_id()
-    device.run(
-        sw.staff("receptionist", device),
-        "register_patient",
-        {"id": str(patient_id), "first_name": first_name, "last_name": "Page", "date_of_birth": "1990-01-01"},
-    )
-    return patient_id
 
 
 def _equals_server(sw: SyncWorld, device: Device) -> bool:
@@ -32,15 +19,15 @@ def test_a_push_with_nothing_before_it_needs_no_pull(sync_world: SyncWorld) -> N
     desk2.sync()
 
     before = desk1.cursor()
-    _register(sw, desk1, "Alone")
+    register_patient(sw, desk1, "Alone")
     alone = desk1.sync()
     assert alone.caught_up_by_push and alone.pages == 0 and alone.pushed == 1
     assert int(desk1.cursor()) > int(before)
     assert _equals_server(sw, desk1)
 
-    _register(sw, desk2, "Between")
+    register_patient(sw, desk2, "Between")
     desk2.sync()
-    _register(sw, desk1, "After")
+    register_patient(sw, desk1, "After")
     after = desk1.sync()  # desk2's write came first: the push cannot bring it, the pull does
     assert not after.caught_up_by_push and after.pages >= 1
     assert _equals_server(sw, desk1)

@@ -100,6 +100,14 @@ def test_a_kiosk_push_and_a_rest_write_poke_without_a_page(
     ]
 
 
+def test_a_page_too_big_for_the_stream_goes_by_pull(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pokes, "MAX_PAGE_BYTES", 1_000)
+    published = _published(desk, monkeypatch)
+    apply_push(desk.db, desk.device, PushRequest(mutations=[desk.note(0, "x" * 1_000)]))
+    apply_push(desk.db, desk.device, PushRequest(mutations=[desk.use_stock()]))
+    assert [page is None for _, _, page in published] == [True, False]
+
+
 def _subscribed(pages: bool, offers: list[str | None]) -> tuple[list[str], bool]:
     async def scenario() -> tuple[list[str], bool]:
         broadcaster = pokes.Broadcaster()
