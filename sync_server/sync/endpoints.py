@@ -262,7 +262,7 @@ async def events(
 ) -> StreamingResponse:
     """Server-sent events: `event: poke` whenever the clinic changed (pull). A front desk that asks
     for `pages` gets `event: page` with a PokePage for another desk's push instead, when it fits."""
-    ensure_listener(database.engine)
+    ensure_listener(database)
     inbox = BROADCASTER.subscribe(device.clinic_id, device.device_id, pages=pages and not device.is_kiosk)
 
     async def stream() -> AsyncIterator[str]:

@@ -19,9 +19,11 @@ number before would bring): it offers that page (`offer_page`), and the poke car
 front desks that asked for pages, which then need no pull when their cursor is the page's start.
 Rows never leave the process but on those desks' own authenticated streams: the committing worker
 hands the page to its own subscribers directly, and the notification other workers hear holds ids
-only (a LISTEN needs no privilege and passes by row-level security, so anyone connected to the
-database could hear it). A desk on another worker, a kiosk, a device that did not ask, a REST
-write and a page over `MAX_PAGE_BYTES` get the plain poke.
+and the change number only (a LISTEN needs no privilege and passes by row-level security, so
+anyone connected to the database could hear it). A worker with desks of that clinic that take
+pages reads the page itself, once for all of them (a pull from the number before, in the clinic's
+session). A kiosk, a device that did not ask, a REST write and a page over `MAX_PAGE_BYTES` get the
+plain poke.
 """
 
 from __future__ import annotations
@@ -39,9 +41,12 @@ from typing import Final
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
+from common.database import Database
 from common.storage.session import STAMPED_ROWS, ClinicSession, clinics_with_change_seq, held_change_seq
+from common.sync.models import DeviceKind
 from common.sync.protocol import PokePage, TableRows
 from common.sync.tables import is_synced_name
+from sync_server.sync.devices import DeviceIdentity
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +62,8 @@ WORKER: Final = uuid.uuid4().hex
 MAX_PENDING_PAGES: Final = 32
 # A bigger page (a long batch) goes by pull: event streams are not compressed, pulls are.
 MAX_PAGE_BYTES: Final = 64 * 1024
+# Rows another worker's listener reads for its desks' page (more: they pull).
+PAGE_ROWS: Final = 200
 
 
 def offer_page(session: Session, seq: int, changes: list[TableRows]) -> None:
@@ -134,6 +141,11 @@ class Broadcaster:
             except RuntimeError:  # the loop closed
                 continue
 
+    def takes_pages(self, clinic_id: uuid.UUID) -> bool:
+        """Whether a subscriber of the clinic takes pages."""
+        with self._lock:
+            return any(inbox.pages for _, inbox, _ in self._subscribers.get(clinic_id, ()))
+
     def subscriber_count(self, clinic_id: uuid.UUID) -> int:
         with self._lock:
             return len(self._subscribers.get(clinic_id, ()))
@@ -168,7 +180,7 @@ def _publish(session: Session) -> None:
     if bind.dialect.name == "postgresql":  # the other workers' subscribers
         notifier = notifier_for(bind.engine)
         for clinic_id in clinics:
-            notifier.send(clinic_id, origin)
+            notifier.send(clinic_id, origin, held_change_seq(session, clinic_id) if page else None)
 
 
 def _page_without_rows(session: Session, clinic_id: uuid.UUID) -> str | None:
@@ -182,23 +194,34 @@ def _page_without_rows(session: Session, clinic_id: uuid.UUID) -> str | None:
     return PokePage(after=str(seq - 1), cursor=str(seq), changes=[]).model_dump_json()
 
 
-def notification(clinic_id: uuid.UUID, origin: uuid.UUID | None) -> str:
-    """`clinic:origin:worker` (origin empty for a change no device pushed): ids, never rows."""
-    return f"{clinic_id}:{origin or ''}:{WORKER}"
+@dataclass(frozen=True)
+class Notification:
+    clinic_id: uuid.UUID
+    origin: uuid.UUID | None  # the device whose push it was
+    worker: str
+    seq: int | None  # the change number, when its page went to the sending worker's desks
 
 
-def parse_notification(payload: str) -> tuple[uuid.UUID, uuid.UUID | None, str]:
-    """The clinic, the origin device and the worker of `notification`'s text (ValueError if bad)."""
-    clinic, _, rest = payload.partition(":")
-    origin, _, worker = rest.partition(":")
-    return uuid.UUID(clinic), uuid.UUID(origin) if origin else None, worker
+def notification(clinic_id: uuid.UUID, origin: uuid.UUID | None, seq: int | None = None) -> str:
+    """`clinic:origin:worker:seq` (empty for none): ids and a number, never rows."""
+    return f"{clinic_id}:{origin or ''}:{WORKER}:{seq or ''}"
+
+
+def parse_notification(payload: str) -> Notification:
+    """`notification`'s text read back (ValueError if it is not one)."""
+    clinic, origin, worker, seq = [*payload.split(":"), "", ""][:4]
+    return Notification(
+        uuid.UUID(clinic), uuid.UUID(origin) if origin else None, worker, int(seq) if seq else None
+    )
 
 
 class PostgresListener:
-    """One LISTEN connection per worker, forwarding notifications to the broadcaster."""
+    """One LISTEN connection per worker, forwarding the other workers' notifications to the
+    broadcaster, with the change's page for the desks here that take pages."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._engine = database.engine
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sync-pokes-listener", daemon=True)
 
@@ -218,15 +241,39 @@ class PostgresListener:
                     connection.execute(f"LISTEN {CHANNEL}")
                     while not self._stop.is_set():
                         for note in connection.notifies(timeout=1.0):
-                            try:
-                                clinic, origin, worker = parse_notification(note.payload)
-                            except ValueError:
-                                continue
-                            if worker != WORKER:  # this worker's own went to its subscribers
-                                BROADCASTER.publish(clinic, origin)
+                            self.hear(note.payload)
             except Exception as error:  # reconnect after a lost connection
                 log.warning("poke listener reconnecting after %s", type(error).__name__)
                 self._stop.wait(1.0)
+
+    def hear(self, payload: str) -> None:
+        try:
+            heard = parse_notification(payload)
+        except ValueError:
+            return
+        if heard.worker == WORKER:
+            return  # this worker's own went to its subscribers at the commit
+        page = None
+        if heard.seq is not None and BROADCASTER.takes_pages(heard.clinic_id):
+            page = self._page(heard.clinic_id, heard.seq)
+        BROADCASTER.publish(heard.clinic_id, heard.origin, page)
+
+    def _page(self, clinic_id: uuid.UUID, seq: int) -> str | None:
+        """The page after change number `seq - 1`, read as a desk's pull reads it (None: too
+        big, or not one page: the desks pull)."""
+        from sync_server.sync.pull import pull_page  # the pull reads rows; pokes are imported first
+
+        desk = DeviceIdentity(clinic_id, uuid.UUID(int=0), DeviceKind.FRONT_DESK)
+        try:
+            with self._database.session(clinic_id) as session, session.begin():
+                pulled = pull_page(session, desk, str(seq - 1), PAGE_ROWS, self._database.clock.now())
+        except Exception as error:  # a lost connection: the plain poke still goes
+            log.warning("poke page not read after %s", type(error).__name__)
+            return None
+        if pulled.has_more or pulled.reset:
+            return None
+        page = PokePage(after=str(seq - 1), cursor=pulled.cursor, changes=pulled.tables).model_dump_json()
+        return page if len(page) <= MAX_PAGE_BYTES else None
 
 
 class PostgresNotifier:
@@ -241,8 +288,8 @@ class PostgresNotifier:
         self._thread = threading.Thread(target=self._run, name="sync-pokes-notifier", daemon=True)
         self._thread.start()
 
-    def send(self, clinic_id: uuid.UUID, origin: uuid.UUID | None = None) -> None:
-        payload = notification(clinic_id, origin)
+    def send(self, clinic_id: uuid.UUID, origin: uuid.UUID | None = None, seq: int | None = None) -> None:
+        payload = notification(clinic_id, origin, seq)
         with self._lock:
             self._pending[payload] = None
         self._wake.set()
@@ -295,13 +342,13 @@ def notifier_for(engine: Engine) -> PostgresNotifier:
         return notifier
 
 
-def ensure_listener(engine: Engine) -> None:
+def ensure_listener(database: Database) -> None:
     """Start this worker's LISTEN connection once (PostgreSQL only)."""
-    if engine.dialect.name != "postgresql":
+    if database.engine.dialect.name != "postgresql":
         return
-    key = _database_key(engine)
+    key = _database_key(database.engine)
     with _per_database_lock:
         if key not in _listeners:
-            listener = PostgresListener(engine)
+            listener = PostgresListener(database)
             _listeners[key] = listener
             listener.start()

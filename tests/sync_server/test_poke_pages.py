@@ -136,23 +136,50 @@ def test_a_device_that_did_not_ask_for_pages_is_poked() -> None:
     assert _subscribed(False, ["one"]) == ([], True)
 
 
-def test_other_workers_hear_ids_and_no_rows(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_other_workers_hear_ids_and_their_desks_get_the_page_read_there(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A LISTEN passes by row-level security: the notification holds the clinic, the pushing
-    device and this worker, and the page goes to this worker's own subscribers only."""
+    device, the worker and the change number. Another worker reads the page for its own desks
+    that take pages, once; its other devices are poked; a worker skips its own notifications."""
     if desk.db.engine.dialect.name != "postgresql":
         pytest.skip("notifications: PostgreSQL")
     sent: list[str] = []
-    notifier = pokes.notifier_for(desk.db.engine)
-    monkeypatch.setattr(notifier, "send", lambda *poke: sent.append(pokes.notification(*poke)))
-    published = _published(desk, monkeypatch)
+    monkeypatch.setattr(
+        pokes.notifier_for(desk.db.engine), "send", lambda *poke: sent.append(pokes.notification(*poke))
+    )
+    monkeypatch.setattr(pokes, "BROADCASTER", pokes.Broadcaster())
+    pokes.serve_pokes(desk.db.engine)
+    cursor = _pull(desk, "").cursor
 
     apply_push(desk.db, desk.device, PushRequest(mutations=[desk.note(0, "Prefers mornings")]))
 
     clinic, device = desk.world.clinic_id, desk.device.device_id
-    assert sent == [f"{clinic}:{device}:{pokes.WORKER}"]
-    assert pokes.parse_notification(sent[0]) == (clinic, device, pokes.WORKER)
-    assert [poke[:2] for poke in published] == [(clinic, device)]
-    assert "Prefers mornings" in (published[0][2] or "")
-    assert pokes.parse_notification(f"{clinic}::w") == (clinic, None, "w")
+    assert sent == [f"{clinic}:{device}:{pokes.WORKER}:{int(cursor) + 1}"]
+    assert "Prefers mornings" not in sent[0]
+    listener = pokes.PostgresListener(desk.db)  # not started: heard by hand
+
+    async def heard(payload: str) -> list[tuple[list[str], bool]]:
+        inboxes = [pokes.BROADCASTER.subscribe(clinic, uuid.uuid4(), pages=pages) for pages in (True, False)]
+        await asyncio.to_thread(listener.hear, payload)
+        await asyncio.sleep(0)
+        return [inbox.take() for inbox in inboxes]
+
+    (pages, poked), plain = asyncio.run(heard(sent[0].replace(pokes.WORKER, "another-worker")))
+    assert not poked
+    assert plain == ([], True)
+    page = PokePage.model_validate_json(pages[0])
+    pulled = _pull(desk, cursor)
+    assert (page.after, page.cursor) == (cursor, pulled.cursor)
+    assert _states(page.changes) == _states(pulled.tables)
+    assert asyncio.run(heard(sent[0])) == [([], False), ([], False)]
+
+
+def test_a_notification_reads_back_and_refuses_what_is_not_one() -> None:
+    clinic, origin = uuid.uuid4(), uuid.uuid4()
+    assert pokes.parse_notification(pokes.notification(clinic, origin, 42)) == pokes.Notification(
+        clinic, origin, pokes.WORKER, 42
+    )
+    assert pokes.parse_notification(f"{clinic}::w:") == pokes.Notification(clinic, None, "w", None)
     with pytest.raises(ValueError, match="UUID"):
-        pokes.parse_notification("not a clinic::w")
+        pokes.parse_notification("not a clinic::w:")
