@@ -12,9 +12,10 @@ split, `<seq>:<table>:<id>`; the empty string means "from the start". A push may
 (`PushRequest.cursor`): its own changes, when they are all that happened since the device's cursor.
 
 The poke stream (`GET /sync/events`, server-sent events) says `poke` when the clinic changed: pull.
-A front desk that asks for pages (`?pages=1`) gets, for a push by another desk, `page` instead: a
-`PokePage` holding every row one change number stamped. A device whose cursor is the page's `after`
-applies it as the pull would have; any other device pulls.
+A front desk that asks for pages (`?pages=true`) gets, for a push by another desk, `page` instead:
+a `PokePage`, every row stamped after its `after` cursor up to its `cursor` (the push's change
+number, or a few). A device whose cursor is the page's `after` applies it as the pull would have;
+any other device pulls.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ class PushResponse(Wire):
 
 
 class PokePage(Wire):
-    """One change number's rows, sent on the poke stream: the page a pull from `after` brings."""
+    """Rows sent on the poke stream: the page a pull from `after` brings, up to `cursor`."""
 
     after: str = Field(max_length=200)
     cursor: str = Field(max_length=200)

@@ -47,6 +47,7 @@ from common.sync.models import DeviceKind
 from common.sync.protocol import PokePage, TableRows
 from common.sync.tables import is_synced_name
 from sync_server.sync.devices import DeviceIdentity
+from sync_server.sync.pull import pull_page
 
 log = logging.getLogger(__name__)
 
@@ -261,8 +262,6 @@ class PostgresListener:
     def _page(self, clinic_id: uuid.UUID, seq: int) -> str | None:
         """The page after change number `seq - 1`, read as a desk's pull reads it (None: too
         big, or not one page: the desks pull)."""
-        from sync_server.sync.pull import pull_page  # the pull reads rows; pokes are imported first
-
         desk = DeviceIdentity(clinic_id, uuid.UUID(int=0), DeviceKind.FRONT_DESK)
         try:
             with self._database.session(clinic_id) as session, session.begin():
