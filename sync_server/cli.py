@@ -7,12 +7,15 @@
                                                run the server (REST API and device sync)
     clinic-server enroll-code --clinic ID --role front-desk|kiosk [--qr-png FILE]
                                                a one-time code that enrolls one device
+    clinic-server devices --clinic ID          the clinic's enrolled devices (JSON)
+    clinic-server withdraw-device --clinic ID --device ID
+                                               a lost or stolen device stops syncing at once
 
 Configuration comes from the environment (common/config.py, sync_server/config.py):
 DATABASE_URL, else the SQLite file clinic.db in CLINIC_DATA_DIR (default: the user's data
 directory). On PostgreSQL the server connects with DATABASE_URL as a member of `clinic_app`
-(row-level security applies); migrate, seed-demo, create-clinic and enroll-code use
-CLINIC_ADMIN_DATABASE_URL (the schema owner) when it is set.
+(row-level security applies); migrate, seed-demo, create-clinic, enroll-code, devices and
+withdraw-device use CLINIC_ADMIN_DATABASE_URL (the schema owner) when it is set.
 """
 
 from __future__ import annotations
@@ -96,6 +99,15 @@ def _parser() -> argparse.ArgumentParser:
     enroll.add_argument("--role", required=True, choices=["front-desk", "kiosk"])
     enroll.add_argument("--qr-png", type=Path, help="also write the code as a QR code PNG here")
     enroll.set_defaults(run=run_enroll_code)
+
+    devices = commands.add_parser("devices", help="the clinic's enrolled devices, as JSON")
+    devices.add_argument("--clinic", required=True, type=uuid.UUID, help="the clinic's id")
+    devices.set_defaults(run=run_devices)
+
+    withdraw = commands.add_parser("withdraw-device", help="a lost or stolen device stops syncing at once")
+    withdraw.add_argument("--clinic", required=True, type=uuid.UUID, help="the clinic's id")
+    withdraw.add_argument("--device", required=True, type=uuid.UUID, help="the device's id (see `devices`)")
+    withdraw.set_defaults(run=run_withdraw_device)
     return parser
 
 
@@ -251,6 +263,52 @@ def run_enroll_code(args: argparse.Namespace, settings: Settings) -> int:
 
         qrcode.make(code).save(args.qr_png)
         print(f"QR code written to {args.qr_png}", file=sys.stderr)
+    return 0
+
+
+def run_devices(args: argparse.Namespace, settings: Settings) -> int:
+    from sync_server.sync.enrollment import clinic_devices
+
+    engine = _engine(settings)
+    try:
+        if not _require_migrated(engine, settings):
+            return 1
+        listed = clinic_devices(Database(engine, chain_id="server"), args.clinic)
+    finally:
+        engine.dispose()
+    print(
+        json.dumps(
+            [
+                {
+                    "id": str(device.id),
+                    "name": device.name,
+                    "kind": device.kind.value,
+                    "enrolled_at": device.enrolled_at.isoformat(),
+                    "last_seen_at": device.last_seen_at.isoformat() if device.last_seen_at else None,
+                    "withdrawn_at": device.withdrawn_at.isoformat() if device.withdrawn_at else None,
+                }
+                for device in listed
+            ],
+            indent=2,
+        )
+    )
+    return 0
+
+
+def run_withdraw_device(args: argparse.Namespace, settings: Settings) -> int:
+    from sync_server.sync.enrollment import withdraw_device
+
+    engine = _engine(settings)
+    try:
+        if not _require_migrated(engine, settings):
+            return 1
+        withdrawn = withdraw_device(Database(engine, chain_id="server"), args.clinic, args.device)
+    finally:
+        engine.dispose()
+    if not withdrawn:
+        print(f"clinic-server: clinic {args.clinic} has no device {args.device}.", file=sys.stderr)
+        return 1
+    print(f"Device {args.device} is withdrawn: it can no longer sync. Enroll a replacement with a new code.")
     return 0
 
 

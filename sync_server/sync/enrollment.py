@@ -4,6 +4,8 @@ An administrator makes a code (`clinic-server enroll-code`, shown as text and QR
 sends it once to `POST /sync/enroll` and gets its id and credential. The code reads
 `<clinic id>.<secret>`: the clinic in it lets the lookup run under that clinic's row-level
 security; the secret (80 random bits) is stored only hashed and works once, until it expires.
+A lost or stolen device is withdrawn (`clinic-server withdraw-device`): its credential stops
+working at once, on every route and on the poke stream it has open (within 30 s).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Final
 
 from sqlalchemy import select
 
+from common.audit.chain import AuditEntry, append
+from common.audit.models import ActorType
 from common.clinics.models import Clinic
 from common.database import Database
 from common.errors import AuthenticationFailed
@@ -101,6 +105,46 @@ def redeem(db: Database, code: str, device_name: str) -> Enrollment:
         row.device_id = device_id
         kind = row.kind
     return Enrollment(device_id, clinic_id, credential, kind)
+
+
+@dataclass(frozen=True)
+class EnrolledDevice:
+    id: uuid.UUID
+    name: str
+    kind: DeviceKind
+    enrolled_at: datetime
+    last_seen_at: datetime | None
+    withdrawn_at: datetime | None
+
+
+def clinic_devices(db: Database, clinic_id: uuid.UUID) -> list[EnrolledDevice]:
+    """The clinic's devices, the most recently enrolled first."""
+    with db.session(clinic_id) as session:
+        rows = session.scalars(
+            select(SyncDevice).where(SyncDevice.clinic_id == clinic_id).order_by(SyncDevice.created_at.desc())
+        ).all()
+        return [
+            EnrolledDevice(row.id, row.name, row.kind, row.created_at, row.last_seen_at, row.revoked_at)
+            for row in rows
+        ]
+
+
+def withdraw_device(db: Database, clinic_id: uuid.UUID, device_id: uuid.UUID) -> bool:
+    """Withdraw the device (False: the clinic has no such device), with an audit link, at once."""
+    now = db.clock.now()
+    with db.session(clinic_id) as session, session.begin():
+        if not revoke_device(session, clinic_id, device_id, now):
+            return False
+        entry = AuditEntry(
+            actor_type=ActorType.SYSTEM,
+            actor_id=None,
+            device_id=device_id,
+            action="withdraw_device",
+            entity_type="sync_device",
+            entity_id=device_id,
+        )
+        append(session, clinic_id, db.chain_id, entry, now)
+    return True
 
 
 def revoke_device(session: ClinicSession, clinic_id: uuid.UUID, device_id: uuid.UUID, at: datetime) -> bool:

@@ -15,15 +15,22 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pyotp
 import pytest
+from sqlalchemy import select
 
+from common.audit.models import AuditLog
+from common.database import Database
+from common.storage.engine import create_database_engine, sqlite_url
 from common.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from sync_server.cli import main
+from sync_server.sync.devices import DeviceNotRecognised, authenticate_device
+from sync_server.sync.enrollment import redeem
 
 ADMIN_PASSWORD = "granite orchard beacon 4471"
 
@@ -223,3 +230,38 @@ def test_serve_refuses_a_weak_signing_key(tmp_path, cli):
     answer = cli(env, "serve", "--port", str(free_port()))
     assert answer.returncode == 2
     assert "CLINIC_JWT_SECRET" in answer.stderr
+
+
+def test_a_lost_device_is_listed_and_withdrawn_from_the_command_line(environment, cli) -> None:
+    env = environment
+    assert cli(env, "migrate").returncode == 0
+    created = cli(
+        env,
+        *("create-clinic", "--name", "Lost Desk Clinic", "--tier", "S"),
+        *("--admin-email", "owner@lost.example", "--admin-password", ADMIN_PASSWORD),
+    )
+    clinic_id = uuid.UUID(json.loads(created.stdout)["clinic_id"])
+    # The database the commands use: the admin URL, or the SQLite file in the data directory.
+    url = env.get("CLINIC_ADMIN_DATABASE_URL") or sqlite_url(Path(env["CLINIC_DATA_DIR"]) / "clinic.db")
+    db = Database(create_database_engine(url), chain_id="server")
+    code = cli(env, "enroll-code", "--clinic", str(clinic_id), "--role", "front-desk").stdout.strip()
+    enrolled = redeem(db, code, "Front desk 2")
+
+    listed = json.loads(cli(env, "devices", "--clinic", str(clinic_id)).stdout)
+    assert [(d["id"], d["name"], d["kind"], d["withdrawn_at"]) for d in listed] == [
+        (str(enrolled.device_id), "Front desk 2", "front-desk", None)
+    ]
+    withdrawn = cli(env, "withdraw-device", "--clinic", str(clinic_id), "--device", str(enrolled.device_id))
+    assert withdrawn.returncode == 0, withdrawn.stderr
+    assert json.loads(cli(env, "devices", "--clinic", str(clinic_id)).stdout)[0]["withdrawn_at"]
+    with db.session(None) as session, pytest.raises(DeviceNotRecognised):
+        authenticate_device(session, f"Device {enrolled.credential}")
+    with db.session(clinic_id) as session:
+        actions = session.scalars(
+            select(AuditLog.action).where(AuditLog.entity_id == enrolled.device_id)
+        ).all()
+    assert actions == ["withdraw_device"]
+    stranger = cli(env, "withdraw-device", "--clinic", str(clinic_id), "--device", str(uuid.uuid4()))
+    assert stranger.returncode == 1
+    assert "has no device" in stranger.stderr
+    db.engine.dispose()
