@@ -268,6 +268,7 @@ class LoginWindow(EntryWindow):
         if self.demo_picker is not None:
             self.demo_label.setText(_("Demo clinic: sign in as…"))
             self.demo_picker.setAccessibleName(_("Demo clinic: sign in as…"))
+            self.demo_picker.setItemText(0, _("Choose a role"))
 
     def set_busy(self, busy: bool) -> None:
         self.submit.setEnabled(not busy)

@@ -57,6 +57,7 @@ def test_a_first_run_creates_the_demo_clinic_offline_with_progress(qtbot, tmp_pa
         qtbot.waitUntil(lambda: app.state == "login", timeout=120_000)
         assert app.login is not None
         assert app.login.demo_picker is not None  # the demo's published logins, one click away
+        assert app.login.demo_picker.itemText(0) == "Choose a role"  # not an empty box
     finally:
         if app.login is not None:
             app.login.close()
