@@ -63,6 +63,8 @@ BACKOFF_CAP: Final = 60.0
 POLL_SECONDS: Final = 30.0
 CHECKSUM_EVERY: Final = 600.0
 DEFER_INDEXES_ROWS: Final = 50_000
+# Pages from the poke stream waiting for a cycle (a long pull under way); past this, a pull.
+MAX_WAITING_PAGES: Final = 100
 
 
 class SyncFailed(RuntimeError):
@@ -222,9 +224,10 @@ class SyncEngine:
     def _receive(self, page: PokePage | None) -> None:
         """From the poke stream: another desk's page, or (None) a poke that asks for a pull."""
         with self._pokes_lock:
-            if page is None:
-                self._poked = True
-            else:
+            if page is None or len(self._pages) >= MAX_WAITING_PAGES:
+                self._poked = True  # the pull brings what the waiting pages hold
+                self._pages.clear()
+            elif not self._poked:
                 self._pages.append(page)
         self.wake()
 

@@ -15,6 +15,7 @@ import pytest
 
 from common.patients.models import Patient
 from common.sync.client import SyncClient
+from common.sync.engine import MAX_WAITING_PAGES
 from common.sync.models import DeviceKind
 from common.sync.protocol import PokePage
 from common.sync.replica import PageFate, apply_poke_page
@@ -188,3 +189,16 @@ def test_a_desk_withdrawn_while_its_stream_is_open_gets_no_more_rows(
     finally:
         client.close()
     assert "page" not in heard  # a poke (the withdrawal's own audit link) carries no rows
+
+
+def test_a_desk_with_too_many_pages_waiting_pulls_instead(sync_world_sqlite: SyncWorld) -> None:
+    """Pages pile up while a long pull runs; past a hundred the cycle pulls and they are dropped."""
+    engine = sync_world_sqlite.device("desk").sync_engine
+    page = PokePage(after="0", cursor="1", changes=[])
+    for _ in range(MAX_WAITING_PAGES):
+        engine._receive(page)
+    assert engine._take_pokes() == ([page] * MAX_WAITING_PAGES, False)
+    for _ in range(MAX_WAITING_PAGES + 1):
+        engine._receive(page)
+    engine._receive(page)  # after a poke: the pull brings it
+    assert engine._take_pokes() == ([], True)
