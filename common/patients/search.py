@@ -6,7 +6,8 @@ The query is folded the way the stored keys are (search_keys.fold). Then, in thi
 2. name prefixes (a CJK surname like 陳, a given name like 小明, "ann" for Anna) and phone-digit
    prefixes: index ranges on the folded keys, read in index order, so no sort and no scan;
 3. for a query of at least 3 folded characters, substrings of each patient's `search_text`
-   (names both ways round, email, phone digits, barcode): an FTS5 trigram MATCH on SQLite (each
+   (names both ways round, email, phone digits, barcode; the barcode only for a query with a
+   digit, since a code's letters are random): an FTS5 trigram MATCH on SQLite (each
    needle quoted as an FTS5 string, so no input is ever read as query syntax), ILIKE over the
    pg_trgm index on PostgreSQL. Ranked name prefixes first, then by name, among the first
    MATCH_CAP candidates, so a query that matches half the clinic costs what a rare one does.
@@ -166,7 +167,10 @@ class _Search:
         if not ids:
             return []
         rows = {p.id: p for p in self.ctx.session.scalars(select(Patient).where(Patient.id.in_(ids)))}
-        return [rows[patient_id] for patient_id in ids if patient_id in rows]
+        found = [rows[patient_id] for patient_id in ids if patient_id in rows]
+        if any(ch.isdigit() for ch in self.plan.text):
+            return found
+        return [patient for patient in found if _found_beyond_card(patient, self.plan.needles)]
 
     def _fts5_candidates(self) -> list[uuid.UUID]:
         statement = text(_FTS5_CANDIDATES_SQL).bindparams(
@@ -285,6 +289,14 @@ def _successor(prefix: str) -> str | None:
         if code <= _LAST_CODE_POINT:
             return "".join(chars) + chr(code)
     return None
+
+
+def _found_beyond_card(patient: Patient, needles: Sequence[str]) -> bool:
+    """Whether a query without digits matches more than the patient's card code: a card code's
+    letters are random, so "ann" in one is noise to whoever typed a name."""
+    card = (patient.barcode_id or "").replace("-", "").upper().casefold()
+    text = patient.search_text.replace(card, " ") if card else patient.search_text
+    return any(needle in text for needle in needles)
 
 
 def _escape_like(value: str) -> str:

@@ -14,7 +14,9 @@ from common.context import Actor
 from common.errors import PermissionDenied
 from common.ids import new_id
 from common.patients.merge import merge_patients
+from common.patients.models import Patient
 from common.patients.search import search_patients
+from common.patients.search_keys import search_text
 from common.patients.service import NewPatient, deactivate_patient, register_patient
 from tests.common.patients_support import AuditWatch, register
 from tests.conftest import ClinicWorld
@@ -93,6 +95,20 @@ def test_substrings_inside_names(world, people):
 
 def test_name_prefixes_rank_before_other_matches(world, people):
     assert keys(world, people, "ann") == ["anna", "hannah", "joanna"]
+
+
+def test_a_query_without_digits_does_not_find_a_patient_by_the_letters_of_a_card_code(world, people):
+    """Codes are random letters and digits: "ann" typed for a name must not bring Zoë because her
+    card happens to read …ANN…; a fragment with a digit still finds the card."""
+    code = "CQ1P-ANN7Q-0XKH-44SD-N01NC-FQ9R041"
+    with world.ctx("admin") as ctx:
+        zoe = ctx.session.get(Patient, (world.clinic_id, people["zoe"]))
+        assert zoe is not None
+        zoe.barcode_id = code
+        zoe.search_text = search_text(zoe.first_name, zoe.last_name, barcode=code)
+    assert keys(world, people, "ann") == ["anna", "hannah", "joanna"]
+    assert keys(world, people, "ann7q") == ["zoe"]
+    assert keys(world, people, "brien") == ["zoe"]
 
 
 def test_cjk_names(world, people):
