@@ -65,7 +65,7 @@ from common.storage.engine import create_database_engine
 from common.storage.migrate import current_revision, upgrade
 from common.sync.client import KEEPALIVE_SECONDS
 from common.sync.models import DeviceKind
-from common.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_HEADER
+from common.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_HEADER, cursor_seq
 from sync_server.sync.enrollment import create_enrollment_code, redeem
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -300,7 +300,7 @@ async def take_page(desk: Desk, stats: Stats, page: dict[str, Any]) -> None:
             stats.pages += 1
             note_rows(desk, {"tables": page["changes"]}, time.perf_counter(), stats)
             return
-        held = desk.cursor.isdigit() and int(desk.cursor) >= int(page["cursor"])
+        held = cursor_seq(desk.cursor) >= cursor_seq(page["cursor"])
     if not held:
         await pull(desk, stats)
 

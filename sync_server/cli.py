@@ -25,7 +25,8 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -238,14 +239,22 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@contextmanager
+def _migrated_database(settings: Settings) -> Iterator[Database | None]:
+    """The server's database through the admin connection, or None (said why) if not migrated."""
+    engine = _engine(settings)
+    try:
+        yield Database(engine, chain_id="server") if _require_migrated(engine, settings) else None
+    finally:
+        engine.dispose()
+
+
 def run_enroll_code(args: argparse.Namespace, settings: Settings) -> int:
     from sync_server.sync.enrollment import create_enrollment_code
 
-    engine = _engine(settings)
-    try:
-        if not _require_migrated(engine, settings):
+    with _migrated_database(settings) as db:
+        if db is None:
             return 1
-        db = Database(engine, chain_id="server")
         try:
             code, expires = create_enrollment_code(db, args.clinic, args.role)
         except ValueError:
@@ -254,8 +263,6 @@ def run_enroll_code(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 1
-    finally:
-        engine.dispose()
     print(code)
     print(f"(one device, {args.role}; valid until {expires:%Y-%m-%d %H:%M} UTC)", file=sys.stderr)
     if args.qr_png is not None:
@@ -269,13 +276,10 @@ def run_enroll_code(args: argparse.Namespace, settings: Settings) -> int:
 def run_devices(args: argparse.Namespace, settings: Settings) -> int:
     from sync_server.sync.enrollment import clinic_devices
 
-    engine = _engine(settings)
-    try:
-        if not _require_migrated(engine, settings):
+    with _migrated_database(settings) as db:
+        if db is None:
             return 1
-        listed = clinic_devices(Database(engine, chain_id="server"), args.clinic)
-    finally:
-        engine.dispose()
+        listed = clinic_devices(db, args.clinic)
     print(
         json.dumps(
             [
@@ -298,13 +302,10 @@ def run_devices(args: argparse.Namespace, settings: Settings) -> int:
 def run_withdraw_device(args: argparse.Namespace, settings: Settings) -> int:
     from sync_server.sync.enrollment import withdraw_device
 
-    engine = _engine(settings)
-    try:
-        if not _require_migrated(engine, settings):
+    with _migrated_database(settings) as db:
+        if db is None:
             return 1
-        withdrawn = withdraw_device(Database(engine, chain_id="server"), args.clinic, args.device)
-    finally:
-        engine.dispose()
+        withdrawn = withdraw_device(db, args.clinic, args.device)
     if not withdrawn:
         print(f"clinic-server: clinic {args.clinic} has no device {args.device}.", file=sys.stderr)
         return 1

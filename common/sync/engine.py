@@ -48,7 +48,7 @@ from common.sync.replica import (
     PageFate,
     apply_answer,
     apply_page,
-    apply_poke_page,
+    apply_poke_pages,
     apply_push_changes,
     local_checksums,
     pending_keys,
@@ -233,12 +233,11 @@ class SyncEngine:
 
     def _apply_pages(self, pages: list[PokePage], result: CycleResult) -> bool:
         """Apply the poked pages in order; True if there were some and they left nothing to pull."""
-        complete = bool(pages)
-        for page in pages:
-            fate = apply_poke_page(self.database.engine, page, self.clinic_id, datetime.now(UTC))
-            result.poked_pages += fate is PageFate.APPLIED
-            complete = complete and fate is not PageFate.MISSING_BEFORE
-        return complete
+        if not pages:
+            return False
+        fates = apply_poke_pages(self.database.engine, pages, self.clinic_id, datetime.now(UTC))
+        result.poked_pages += fates.count(PageFate.APPLIED)
+        return PageFate.MISSING_BEFORE not in fates
 
     def _upload_audit(self) -> None:
         """Send the device's audit links the server lacks; a refusal (a broken chain) is reported

@@ -35,6 +35,22 @@ MAX_MUTATIONS_PER_PUSH: Final = 500
 MAX_TOUCHED_PER_MUTATION: Final = 2_000
 DEFAULT_PAGE_ROWS: Final = 5_000
 MAX_PAGE_ROWS: Final = 20_000
+FROM_START: Final = -1  # `cursor_seq` of a cursor that holds nothing yet
+
+
+def cursor_seq(cursor: str) -> int:
+    """The change number a desk's cursor says it has everything up to (FROM_START: nothing yet).
+
+    `<seq>` is complete through seq; `<seq>:<table>:<id>` is inside seq, so complete through
+    seq - 1. A kiosk's cursor means nothing to a desk page (it starts from the beginning)."""
+    if cursor in ("", None) or cursor.startswith("k"):
+        return FROM_START
+    head, _, rest = cursor.partition(":")
+    try:
+        seq = int(head)
+    except ValueError:
+        return FROM_START
+    return seq - 1 if rest else seq
 
 
 class Wire(BaseModel):

@@ -46,6 +46,7 @@ from common.sync.protocol import (
     PushResponse,
     TableChecksum,
     TableRows,
+    cursor_seq,
 )
 from common.sync.tables import CLINICS, SyncedTable, synced_table, synced_tables
 from common.sync.tracking import RowKey, decode_keys
@@ -102,7 +103,11 @@ def apply_push_changes(
     the one the push sent (else nothing: the next pull brings the same rows). True if it moved."""
     if response.cursor is None:
         return False
-    return _apply_from(engine, sent_cursor, response.cursor, response.changes, clinic_id, now) is None
+    with replica_transaction(engine) as connection, bulk_apply.paused_gc():
+        if (state.get(connection, state.CURSOR) or "") != sent_cursor:
+            return False
+        _write_page(connection, response.changes, pending_keys(connection), response.cursor, clinic_id, now)
+        return True
 
 
 class PageFate(Enum):
@@ -113,25 +118,27 @@ class PageFate(Enum):
 
 def apply_poke_page(engine: Engine, page: PokePage, clinic_id: uuid.UUID, now: datetime) -> PageFate:
     """Apply a page the poke stream brought, with its cursor, if it starts at the replica's cursor."""
-    held = _apply_from(engine, page.after, page.cursor, page.changes, clinic_id, now)
-    if held is None:
-        return PageFate.APPLIED
-    if held.isdigit() and page.cursor.isdigit() and int(held) >= int(page.cursor):
-        return PageFate.HELD  # a pull brought it already
-    return PageFate.MISSING_BEFORE
+    return apply_poke_pages(engine, [page], clinic_id, now)[0]
 
 
-def _apply_from(
-    engine: Engine, after: str, cursor: str, changes: list[TableRows], clinic_id: uuid.UUID, now: datetime
-) -> str | None:
-    """`changes` and `cursor` in one transaction if the replica's cursor is `after` (None);
-    else nothing, and the cursor the replica holds."""
+def apply_poke_pages(
+    engine: Engine, pages: list[PokePage], clinic_id: uuid.UUID, now: datetime
+) -> list[PageFate]:
+    """`apply_poke_page` for each page in turn, all in one transaction."""
+    fates: list[PageFate] = []
     with replica_transaction(engine) as connection, bulk_apply.paused_gc():
         held = state.get(connection, state.CURSOR) or ""
-        if held != after:
-            return held
-        _write_page(connection, changes, pending_keys(connection), cursor, clinic_id, now)
-        return None
+        keep = pending_keys(connection)
+        for page in pages:
+            if held == page.after:
+                _write_page(connection, page.changes, keep, page.cursor, clinic_id, now)
+                held = page.cursor
+                fates.append(PageFate.APPLIED)
+            elif cursor_seq(held) >= cursor_seq(page.cursor):
+                fates.append(PageFate.HELD)  # a pull brought it already
+            else:
+                fates.append(PageFate.MISSING_BEFORE)
+    return fates
 
 
 def _write_page(

@@ -26,10 +26,9 @@ from sqlalchemy.orm import Session
 from common.errors import AuthenticationFailed
 from common.i18n import N_
 from common.sync.models import DeviceKind, SyncDevice, SyncPurgeHorizon
-from common.sync.protocol import DEVICE_AUTH_SCHEME
+from common.sync.protocol import DEVICE_AUTH_SCHEME, FROM_START, cursor_seq
 
 PREFIX: Final = "cfd1"
-FROM_START: Final = -1
 # A device pulling from an unchanged position is noted again only this often (pulls stay reads).
 PULLED_AT_GRAIN: Final = timedelta(hours=1)
 
@@ -139,21 +138,6 @@ def authenticated_row(
 class PullPlan:
     cursor: str  # what to pull from: the device's cursor, or "" when it must start again
     reset: bool  # the device must drop its synced rows first (it fell behind a purge)
-
-
-def cursor_seq(cursor: str) -> int:
-    """The change number a desk's cursor says it has everything up to (-1: nothing yet).
-
-    `<seq>` is complete through seq; `<seq>:<table>:<id>` is inside seq, so complete through
-    seq - 1. A kiosk's cursor means nothing to a desk page (it starts from the beginning)."""
-    if cursor in ("", None) or cursor.startswith("k"):
-        return FROM_START
-    head, _, rest = cursor.partition(":")
-    try:
-        seq = int(head)
-    except ValueError:
-        return FROM_START
-    return seq - 1 if rest else seq
 
 
 def purge_horizon(session: Session, clinic_id: uuid.UUID) -> int:

@@ -59,10 +59,18 @@ from common.sync.bulk_apply import paused_gc
 from common.sync.conflicts import MutationInfo, conflict_kind, record_conflict, set_current_mutation
 from common.sync.intents import INTENTS
 from common.sync.models import OutboxStatus, SyncAppliedMutation, SyncDevice
-from common.sync.protocol import MutationAnswer, MutationIn, PushRequest, PushResponse, TableRows
+from common.sync.protocol import (
+    FROM_START,
+    MutationAnswer,
+    MutationIn,
+    PushRequest,
+    PushResponse,
+    TableRows,
+    cursor_seq,
+)
 from common.sync.tables import CLINICS, is_synced_name
 from common.sync.tracking import RowKey, decode_keys, encode_keys, tracking
-from sync_server.sync.devices import FROM_START, DeviceClaim, DeviceIdentity, DeviceNotRecognised, cursor_seq
+from sync_server.sync.devices import DeviceClaim, DeviceIdentity, DeviceNotRecognised
 from sync_server.sync.pokes import ORIGIN_DEVICE, offer_page
 from sync_server.sync.pull import rows_by_key
 
