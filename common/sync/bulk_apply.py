@@ -593,9 +593,14 @@ def fetch_raw(connection: Connection, statement: RawSelect) -> tuple[list[Any], 
     """The rows of a `raw_select` and the driver's type code of each column (what SQLAlchemy hands
     a type's result processor: PostgreSQL's NUMERIC needs it)."""
     result = connection.execute(statement)
-    description = result.cursor.description if result.cursor is not None else None
-    codes = tuple(column[1] for column in description or ())
-    return list(result.all()), codes
+    cursor = result.cursor
+    if cursor is None:
+        return [], ()
+    codes = tuple(column[1] for column in cursor.description or ())
+    # The driver's tuples as they are: a Row object each was a seventh of a big pull's time.
+    rows = list(cursor.fetchall())
+    result.close()
+    return rows, codes
 
 
 def _wire_plan(described: SyncedTable, dialect: Dialect, codes: tuple[Any, ...]) -> _WirePlan:

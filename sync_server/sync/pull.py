@@ -120,28 +120,22 @@ def _desk_page(
     connection = session.connection()
     high = committed_high(session, clinic_id)
     tables = synced_tables()
-    candidates: dict[str, list[tuple[int, str, Any]]] = {}
-    truncated: set[str] = set()
-    if not (start.table is None and start.seq >= high):
-        for name, keys in _candidate_keys(connection, clinic_id, start, high, limit).items():
-            candidates[name] = keys
-            if len(keys) >= limit:
-                truncated.add(name)
-    merged = list(heapq.merge(*candidates.values()))
-    if not truncated and len(merged) <= limit:
-        end = Position(high)
-        has_more = False
+    with_rows: set[str] = set()
+    if start.table is not None or start.seq >= high:
+        whole = None  # inside a split change number, or nothing new: the key by key way
     else:
-        seq, name, raw_id = merged[limit - 1]
-        last = Position(seq, name, _as_uuid(raw_id))
-        rest = sum(1 for key in merged[limit:] if key[0] == last.seq)
-        rest += sum(_group_rows_after(connection, synced_table(name), clinic_id, last) for name in truncated)
-        end = Position(last.seq) if rest <= (WHOLE_GROUP_FACTOR - 1) * limit else last
-        has_more = True
+        whole = _whole_numbers_end(connection, clinic_id, start.seq, high, limit)
+    if whole is not None:
+        end_seq, with_rows = whole
+        end, has_more = Position(end_seq), end_seq < high
+    elif not (start.table is None and start.seq >= high):
+        end, has_more, with_rows = _keyed_end(connection, clinic_id, start, high, limit)
+    else:
+        end, has_more = Position(high), False
     out: list[TableRows] = []
     count = 0
     for described in tables:
-        if described.name not in candidates:
+        if described.name not in with_rows:
             continue
         # The stored values, encoded for the wire column by column (common/sync/bulk_apply.py):
         # what encode_rows would send, without a Python object per value.
@@ -167,6 +161,93 @@ def _desk_page(
         checksums=sums,
         server_time=now.isoformat(),
     )
+
+
+def _whole_numbers_end(
+    connection: Connection, clinic_id: uuid.UUID, start_seq: int, high: int, limit: int
+) -> tuple[int, set[str]] | None:
+    """Where a page after change number `start_seq` ends when it ends after a whole change number
+    (the usual case), and the tables with rows in it; None when the page must split one.
+
+    Counted by the database on the (clinic_id, seq, id) indexes: the `limit`-th change number
+    after the start, then per table the rows before it and in it. No key travels to Python.
+    """
+    params = {"clinic_id": clinic_id, "start_seq": start_seq, "high": high, "limit": limit}
+    nth = connection.execute(_nth_seq_statement(), {**params, "offset": limit - 1}).scalar()
+    last = high if nth is None else int(nth)
+    below = at = 0
+    with_rows: set[str] = set()
+    for name, before, within in connection.execute(_count_statement(), {**params, "last": last}).all():
+        below, at = below + int(before or 0), at + int(within or 0)
+        if before or within:
+            with_rows.add(name)
+    if nth is not None:
+        rest = at - (limit - below)  # the rows of the last change number past the limit
+        if rest > (WHOLE_GROUP_FACTOR - 1) * limit:
+            return None
+    return last, with_rows
+
+
+@cache
+def _nth_seq_statement() -> Any:
+    """The `offset`-th smallest change number after `start_seq` up to `high`, counting each row
+    (each table's first `limit` rows are enough: only `limit` rows can come before it)."""
+    parts = []
+    for described in synced_tables():
+        seq = described.table.c.seq
+        parts.append(
+            select(seq.label("seq"))
+            .where(
+                described.clinic_column == bindparam("clinic_id"),
+                seq > bindparam("start_seq"),
+                seq <= bindparam("high"),
+            )
+            .order_by(seq)
+            .limit(bindparam("limit"))
+            .subquery()
+        )
+    numbers = union_all(*(select(part.c.seq) for part in parts)).subquery()
+    return select(numbers.c.seq).order_by(numbers.c.seq).limit(1).offset(bindparam("offset"))
+
+
+@cache
+def _count_statement() -> Any:
+    """Per table: its rows after `start_seq` before `last`, and its rows in `last`."""
+    parts = []
+    for described in synced_tables():
+        seq = described.table.c.seq
+        parts.append(
+            select(
+                literal_column(f"'{described.name}'", String).label("name"),
+                func.count().filter(seq < bindparam("last")).label("before"),
+                func.count().filter(seq == bindparam("last")).label("within"),
+            ).where(
+                described.clinic_column == bindparam("clinic_id"),
+                seq > bindparam("start_seq"),
+                seq <= bindparam("last"),
+            )
+        )
+    return union_all(*parts)
+
+
+def _keyed_end(
+    connection: Connection, clinic_id: uuid.UUID, start: Position, high: int, limit: int
+) -> tuple[Position, bool, set[str]]:
+    """The page's end found key by key: inside a change number bigger than a page, the end may
+    fall between two rows of it (a compound cursor)."""
+    candidates = _candidate_keys(connection, clinic_id, start, high, limit)
+    truncated = {name for name, keys in candidates.items() if len(keys) >= limit}
+    merged = list(heapq.merge(*candidates.values()))
+    if not truncated and len(merged) <= limit:
+        return Position(high), False, set(candidates)
+    seq, name, raw_id = merged[limit - 1]
+    last = Position(seq, name, _as_uuid(raw_id))
+    # The rows of the last change number past the limit: a truncated table's are counted where
+    # they are stored (it has more than were fetched), the others' among the keys fetched.
+    rest = sum(1 for key in merged[limit:] if key[0] == last.seq and key[1] not in truncated)
+    rest += sum(_group_rows_after(connection, synced_table(name), clinic_id, last) for name in truncated)
+    end = Position(last.seq) if rest <= (WHOLE_GROUP_FACTOR - 1) * limit else last
+    return end, True, set(candidates)
 
 
 def _candidate_keys(
