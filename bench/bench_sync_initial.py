@@ -54,6 +54,12 @@ GROUP = 1_000
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
 
+def written_at(moment: datetime) -> dict[str, datetime]:
+    """A row's own creation time, as a clinic's rows have (not one instant for all: a column of
+    repeats converts faster, common/sync/bulk_apply.py)."""
+    return {"created_at": moment, "updated_at": moment}
+
+
 def build_server(path: Path, scale: float) -> tuple[uuid.UUID, int]:
     """A server SQLite file with the benchmark clinic; returns its id and the rows that sync."""
     engine = create_database_engine(sqlite_url(path))
@@ -141,6 +147,7 @@ def build_server(path: Path, scale: float) -> tuple[uuid.UUID, int]:
                 [
                     {
                         **stamp,
+                        **written_at(NOW - timedelta(days=2_000) + timedelta(minutes=57 * n)),
                         "id": p,
                         "barcode_id": f"B{n:09d}",
                         "qr_code_data": f"B{n:09d}",
@@ -163,6 +170,7 @@ def build_server(path: Path, scale: float) -> tuple[uuid.UUID, int]:
             appointments.append(
                 {
                     **stamp,
+                    **written_at(start - timedelta(days=7, seconds=37 * n % 86_400)),
                     "id": new_id(),
                     "patient_id": patients[n % len(patients)],
                     "doctor_id": doctors[n % 10],
@@ -188,6 +196,10 @@ def build_server(path: Path, scale: float) -> tuple[uuid.UUID, int]:
                 [
                     {
                         **stamp,
+                        **written_at(
+                            datetime(2026, 1, 1, 9, tzinfo=UTC)
+                            + timedelta(days=n % 300, seconds=13 * n % 30_000)
+                        ),
                         "id": new_id(),
                         "patient_id": patients[n % len(patients)],
                         "doctor_id": doctors[n % 10],
