@@ -7,10 +7,13 @@ column gets ONE converter, built once from its type, that goes straight from one
 other: the hot ones (keys, instants, dates, times, enum values) by string slicing after a format
 check, every other one by composing the very functions the slow path uses (the type's decoder or
 encoder with the dialect's bind or result processor), so what is stored or sent is what the slow
-path would store or send; tests/common/test_sync_bulk_apply.py holds the two side by side.
+path would store or send; tests/common/test_sync_bulk_apply.py holds the two side by side. A column
+of repeats (the clinic's id, its doctors, a day's slot times, the catalog's prices) is converted
+once per distinct value.
 
 Device side: `upsert_rows` writes one table's rows of a page with the driver's executemany, inside
-a savepoint; a row that would break a unique constraint other than the key (a card code, a
+a savepoint, with the literal NULL for a column that is None in every row (the driver binds None
+slowly); a row that would break a unique constraint other than the key (a card code, a
 reservation id that moved to another row) makes it return None, and the caller takes the careful
 path (evict the stale holder, then upsert) for that table. `defer_indexes`/`restore_indexes` let a
 big initial sync build the plain (non-unique) indexes once at the end instead of row by row; the
@@ -38,7 +41,7 @@ from itertools import repeat
 from operator import eq, methodcaller
 from typing import Any, Final
 
-from sqlalchemy import JSON, Boolean, Connection, Date, Dialect, Select, Time, Uuid, select, type_coerce
+from sqlalchemy import JSON, Boolean, Connection, Date, Dialect, Select, Time, Uuid, null, select, type_coerce
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.types import NullType
@@ -57,6 +60,7 @@ ColumnConverter = Callable[[Sequence[Any]], list[Any]]
 # sync_state key: the plain indexes dropped for an initial sync, as a JSON list of their SQL.
 DEFERRED_INDEXES: Final = "deferred_indexes"
 _SAVEPOINT: Final = "bulk_apply"
+_SORT_THREADS: Final = 2
 _KEEP: Final = object()  # "not found" / "no placeholder": a value no column holds
 
 
@@ -80,10 +84,43 @@ def _each(convert: Converter) -> ColumnConverter:
     return column
 
 
+# A column is converted once per distinct value when its first values repeat this much: a clinic's
+# own id in every row, its few doctors, a day's slot times, the catalog's prices.
+_SAMPLE: Final = 128
+_FEW_IN_SAMPLE: Final = 32
+
+
+def _once_per_distinct(convert: ColumnConverter) -> ColumnConverter:
+    """`convert`, given each distinct value of a column of repeats once (the same values out:
+    every converter maps a value alone, whatever its neighbours)."""
+
+    def column(values: Sequence[Any]) -> list[Any]:
+        if len(values) <= 2 * _SAMPLE:
+            return convert(values)
+        try:
+            if len(set(values[:_SAMPLE])) > _FEW_IN_SAMPLE:
+                return convert(values)
+            distinct = list(set(values))
+        except TypeError:  # an unhashable value (a hostile page): the converter refuses it
+            return convert(values)
+        # One type (and None): values of other types may be equal (1 == 1.0 == True) yet convert
+        # or be refused differently.
+        if len(distinct) * 4 > len(values) or len(set(map(type, values)) - {type(None)}) > 1:
+            return convert(values)
+        converted = dict(zip(distinct, convert(distinct), strict=True))
+        return [converted[value] for value in values]
+
+    return column
+
+
 def _fast_column(check: _Check, make: ColumnConverter, slow: Converter) -> ColumnConverter:
     """A column whose values all pass `check` (C-level passes over the whole column) is converted
     by `make` at once; a column with any other value goes value by value through the slow path,
     which converts it the same way or refuses it as it always did."""
+    return _once_per_distinct(_fast_column_of_all(check, make, slow))
+
+
+def _fast_column_of_all(check: _Check, make: ColumnConverter, slow: Converter) -> ColumnConverter:
     each = _each(slow)
 
     def column(values: Sequence[Any]) -> list[Any]:
@@ -284,7 +321,7 @@ def _wire_to_stored(described: SyncedTable, name: str, dialect: Dialect) -> Colu
     if isinstance(kind, Boolean):
         return _enum_column({True: slow(True), False: slow(False)}, slow)
     if isinstance(kind, Money) and dialect.name == "sqlite":
-        return _money_stored(slow)
+        return _once_per_distinct(_money_stored(slow))
     if isinstance(kind, SAEnum) and kind.enum_class is not None:
         return _enum_column({member.value: slow(member.value) for member in kind.enum_class}, slow)
     if dialect.name != "sqlite":
@@ -336,7 +373,7 @@ def stored_to_wire(
     if isinstance(kind, Boolean):
         return _enum_column({stored: slow(stored) for stored in (0, 1)}, slow)
     if isinstance(kind, Money):
-        return _money_wire(slow)
+        return _once_per_distinct(_money_wire(slow))
     return _each(slow)
 
 
@@ -429,18 +466,26 @@ def paused_gc() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class _Plan:
-    sql: str
-    positions: tuple[int, ...]  # for each statement parameter, its column's place on the wire
+    names: tuple[str, ...]  # the local columns, in the statement's order
+    positions: tuple[int, ...]  # for each of them, its place on the wire
     converters: tuple[ColumnConverter | None, ...]
+    # Whether a None may be written as the literal NULL (JSON stores None as the document 'null').
+    null_literal: tuple[bool, ...]
     id_position: int
     width: int
 
 
-_PLANS: dict[tuple[str, tuple[str, ...], str, str], _Plan | None] = {}
+_PlanKey = tuple[str, tuple[str, ...], str, str]
+_PLANS: dict[_PlanKey, _Plan | None] = {}
+_STATEMENTS: dict[tuple[_PlanKey, tuple[int, ...]], str] = {}
+
+
+def _plan_key(described: SyncedTable, wire_columns: tuple[str, ...], dialect: Dialect) -> _PlanKey:
+    return (described.name, wire_columns, dialect.name, dialect.driver)
 
 
 def _plan(described: SyncedTable, wire_columns: tuple[str, ...], dialect: Dialect) -> _Plan | None:
-    key = (described.name, wire_columns, dialect.name, dialect.driver)
+    key = _plan_key(described, wire_columns, dialect)
     if key not in _PLANS:
         _PLANS[key] = _make_plan(described, wire_columns, dialect)
     return _PLANS[key]
@@ -452,41 +497,53 @@ def _make_plan(described: SyncedTable, wire_columns: tuple[str, ...], dialect: D
     local = described.columns
     if not set(local) <= set(wire_columns):
         return None
-    statement = sqlite_insert(described.table)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(described.key),
-        set_={name: statement.excluded[name] for name in local if name not in described.key},
-    )
-    compiled = statement.compile(dialect=dialect, column_keys=list(local))
-    order = list(compiled.positiontup or [])
-    if sorted(order) != sorted(local):
-        return None
+    order = list(local)
+    binds = [described.table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order]
     return _Plan(
-        sql=compiled.string,
+        names=tuple(order),
         positions=tuple(wire_columns.index(name) for name in order),
         converters=tuple(wire_to_stored(described, name, dialect) for name in order),
+        null_literal=tuple(bind is None or bind(None) is None for bind in binds),
         id_position=wire_columns.index("id"),
         width=len(wire_columns),
     )
 
 
-def stored_params(described: SyncedTable, table_rows: TableRows, dialect: Dialect) -> list[tuple[Any, ...]]:
-    """The statement parameters for rows from the wire (raises ValueError on a malformed row)."""
-    plan = _plan(described, tuple(table_rows.columns), dialect)
-    if plan is None:
-        raise ValueError(f"{described.name}: the wire lacks local columns")
-    return _params(plan, table_rows.rows)
+def _statement(described: SyncedTable, plan: _Plan, dialect: Dialect, nulls: tuple[int, ...]) -> str:
+    """The upsert, with the literal NULL for the columns at `nulls` (None in every row of a page):
+    the driver binds no value for them (binding a None costs it an adapter lookup each)."""
+    key = (_plan_key(described, plan.names, dialect), nulls)
+    if key not in _STATEMENTS:
+        statement = sqlite_insert(described.table).values({plan.names[at]: null() for at in nulls})
+        statement = statement.on_conflict_do_update(
+            index_elements=list(described.key),
+            set_={name: statement.excluded[name] for name in plan.names if name not in described.key},
+        )
+        bound = [name for at, name in enumerate(plan.names) if at not in nulls]
+        compiled = statement.compile(dialect=dialect, column_keys=bound)
+        if list(compiled.positiontup or []) != bound:
+            raise RuntimeError(f"{described.name}: the upsert's parameters are not in column order")
+        _STATEMENTS[key] = compiled.string
+    return _STATEMENTS[key]
 
 
-def _params(plan: _Plan, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+def _statement_and_params(
+    described: SyncedTable, plan: _Plan, rows: Sequence[Sequence[Any]], dialect: Dialect
+) -> tuple[str, list[tuple[Any, ...]]]:
     if any(len(row) != plan.width for row in rows):
         raise ValueError("a row's length differs from its columns")
     columns = list(zip(*rows, strict=True))
+    count = len(rows)
+    nulls: list[int] = []
     out: list[Sequence[Any]] = []
-    for position, converter in zip(plan.positions, plan.converters, strict=True):
+    for at, (position, converter) in enumerate(zip(plan.positions, plan.converters, strict=True)):
         values = columns[position]
+        if plan.null_literal[at] and values.count(None) == count:
+            nulls.append(at)
+            continue
         out.append(values if converter is None else converter(values))
-    return list(zip(*out, strict=True))
+    params = list(zip(*out, strict=True)) if out else [() for _ in rows]
+    return _statement(described, plan, dialect, tuple(nulls)), params
 
 
 def upsert_rows(
@@ -503,7 +560,7 @@ def upsert_rows(
         rows = [row for row in rows if uuid.UUID(row[plan.id_position]) not in held]
     if not rows:
         return 0
-    params = _params(plan, rows)
+    sql, params = _statement_and_params(described, plan, rows, connection.dialect)
     raw = connection.connection.driver_connection
     assert raw is not None
     integrity_error = getattr(raw, "IntegrityError", sqlite3.IntegrityError)
@@ -511,7 +568,7 @@ def upsert_rows(
     try:
         cursor.execute(f"SAVEPOINT {_SAVEPOINT}")
         try:
-            cursor.executemany(plan.sql, params)
+            cursor.executemany(sql, params)
         except integrity_error:
             cursor.execute(f"ROLLBACK TO {_SAVEPOINT}")
             return None
@@ -554,8 +611,13 @@ def restore_indexes(connection: Connection) -> int:
     if saved is None:
         return 0
     statements: list[str] = json.loads(saved)
-    for sql in statements:
-        connection.exec_driver_sql(_if_not_exists(sql))
+    # SQLite may sort an index's keys in helper threads: the last page is in, the server is idle.
+    connection.exec_driver_sql(f"PRAGMA threads = {_SORT_THREADS}")
+    try:
+        for sql in statements:
+            connection.exec_driver_sql(_if_not_exists(sql))
+    finally:
+        connection.exec_driver_sql("PRAGMA threads = 0")
     state.delete(connection, DEFERRED_INDEXES)
     return len(statements)
 

@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 from common.database import Database
 from common.sync import outbox, state
 from common.sync.audit_upload import upload_audit
-from common.sync.bulk_apply import indexes_deferred
+from common.sync.bulk_apply import indexes_deferred, paused_gc
 from common.sync.client import ServerRefused, SyncClient
 from common.sync.models import ConflictStatus, OutboxStatus, SyncConflict, SyncOutbox
 from common.sync.protocol import (
@@ -165,7 +165,8 @@ class SyncEngine:
                 self._upload_audit()
                 caught_up = result.caught_up_by_push if result.pushed else caught_up_by_pages
                 if not (caught_up and self._pull_may_wait()):
-                    self._pull_all(result)
+                    with paused_gc():
+                        self._pull_all(result)
             except BaseException as error:
                 self._set_status(syncing=False, online=False, error=type(error).__name__, **self._counts())
                 raise

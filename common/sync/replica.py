@@ -53,17 +53,26 @@ from common.sync.tracking import RowKey, decode_keys
 
 
 @contextmanager
-def replica_transaction(engine: Engine) -> Iterator[Connection]:
-    """One IMMEDIATE transaction with foreign-key checks off (restored afterwards)."""
+def replica_transaction(engine: Engine, *, replayable: bool = False) -> Iterator[Connection]:
+    """One IMMEDIATE transaction with foreign-key checks off (restored afterwards).
+
+    `replayable`: what it writes the server can send again (a pulled page with its cursor), so
+    its commit skips the WAL's fsync (synchronous=NORMAL): a power cut may undo the last such
+    commits, whole, and the next pull brings them again. Every other commit keeps FULL: it makes
+    the earlier ones durable too."""
     with engine.connect() as connection:
         raw = connection.connection.driver_connection
         assert raw is not None
         raw.execute("PRAGMA foreign_keys=OFF")
+        if replayable:
+            raw.execute("PRAGMA synchronous=NORMAL")
         try:
             with connection.begin():
                 yield connection
         finally:
             raw.execute("PRAGMA foreign_keys=ON")
+            if replayable:
+                raw.execute("PRAGMA synchronous=FULL")
 
 
 def pending_keys(connection: Connection, *, except_n: int | None = None) -> set[RowKey]:
@@ -83,7 +92,7 @@ def apply_page(
     `defer_indexes` (the first page of a big initial sync): drop the plain indexes first; the
     page that ends a pull (no `has_more`) builds whatever a pull deferred, in its transaction.
     """
-    with replica_transaction(engine) as connection, bulk_apply.paused_gc():
+    with replica_transaction(engine, replayable=True) as connection, bulk_apply.paused_gc():
         keep = pending_keys(connection)
         if defer_indexes:
             bulk_apply.defer_indexes(connection)
@@ -126,7 +135,7 @@ def apply_poke_pages(
 ) -> list[PageFate]:
     """`apply_poke_page` for each page in turn, all in one transaction."""
     fates: list[PageFate] = []
-    with replica_transaction(engine) as connection, bulk_apply.paused_gc():
+    with replica_transaction(engine, replayable=True) as connection, bulk_apply.paused_gc():
         held = state.get(connection, state.CURSOR) or ""
         keep = pending_keys(connection)
         for page in pages:

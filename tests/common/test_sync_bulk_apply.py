@@ -181,6 +181,29 @@ def test_a_pulled_clinic_is_stored_as_the_slow_path_stores_it(
     assert _search(fast, text[:3]) == _search(slow, text[:3]) != []
 
 
+def test_pulled_pages_commit_without_an_fsync_and_leave_the_connection_durable(
+    sqlite_engine: Engine,
+    sqlite_demo: uuid.UUID,
+    replicas: tuple[Engine, Engine],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, replica = replicas
+    seen: list[int] = []
+    upsert_rows = bulk_apply.upsert_rows
+
+    def spy(connection: Any, *args: Any) -> int | None:
+        seen.append(connection.exec_driver_sql("PRAGMA synchronous").scalar())
+        return upsert_rows(connection, *args)
+
+    monkeypatch.setattr(bulk_apply, "upsert_rows", spy)
+    for page in _wire_pages(sqlite_engine, sqlite_demo, limit=5_000):
+        apply_page(replica, page, sqlite_demo, NOW)
+    assert seen and set(seen) == {1}  # NORMAL: the server can send a lost page again
+    with replica.connect() as connection:  # FULL again for the device's own writes (the outbox)
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+        connection.rollback()
+
+
 def test_tombstones_and_updates_replace_rows_in_place(
     sqlite_engine: Engine, sqlite_demo: uuid.UUID, replicas: tuple[Engine, Engine]
 ) -> None:
@@ -386,6 +409,49 @@ def test_any_wire_value_is_stored_as_the_slow_path_stores_it(
     for target in (slow, fast):  # the next example starts empty
         with replica_transaction(target) as connection:
             connection.exec_driver_sql(f"DELETE FROM {table_rows.table}")
+
+
+def _converted(convert: bulk_apply.ColumnConverter, values: list[Any]) -> list[Any] | str:
+    try:
+        return convert(values)
+    except Exception:  # refused, whichever way
+        return "refused"
+
+
+_REPEATED_COLUMNS = [
+    (table, name)
+    for table in ("appointments", "treatment_records", "payment_records")
+    for name in synced_table(table).columns
+    if type(synced_table(table).table.c[name].type).__name__
+    in ("HexUuid", "UTCDateTime", "Date", "Time", "Money")
+]
+
+
+@given(data=st.data(), where=st.sampled_from(_REPEATED_COLUMNS), size=st.integers(257, 700))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_a_column_of_repeats_converts_as_its_values_one_by_one(
+    sqlite_engine: Engine, data: st.DataObject, where: tuple[str, str], size: int
+) -> None:
+    """A column converted once per distinct value (a clinic's id, its doctors, a day's slots)
+    gives, both ways, what each value alone gives, a bad value among them refused as alone."""
+    table, name = where
+    described = synced_table(table)
+    dialect = sqlite_engine.dialect
+    good = _wire_value(table, name) if name not in ("clinic_id", "id") else st.uuids().map(str)
+    pool = data.draw(st.lists(good | st.just("not a value") | st.just(7), min_size=1, max_size=6))
+    values = data.draw(st.lists(st.sampled_from(pool), min_size=size, max_size=size))
+    to_stored = bulk_apply.wire_to_stored(described, name, dialect)
+    assert to_stored is not None
+    stored = _converted(to_stored, values)
+    alone = [_converted(to_stored, [value]) for value in values]
+    if "refused" in alone:
+        assert stored == "refused"
+        return
+    assert stored == [value[0] for value in alone if isinstance(value, list)]
+    assert isinstance(stored, list)
+    to_wire = bulk_apply.stored_to_wire(described, name, dialect)
+    assert to_wire is not None
+    assert to_wire(stored) == [to_wire([value])[0] for value in stored]
 
 
 @pytest.mark.parametrize(
