@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Final, cast
 
-from sqlalchemy import event, select
+from sqlalchemy import Table, event, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
@@ -19,6 +20,7 @@ from common.ids import new_id
 from common.storage.session import ALL_CLINICS, next_change_seq
 
 GENESIS_HASH = "0" * 64
+_AUDIT_LOGS: Final = cast(Table, AuditLog.__table__)
 # session.info keys: the chain heads this transaction has locked (later links skip the lock), and
 # the links kept in memory until the end of a `deferred_links` block.
 _HELD = "audit_chain_heads"
@@ -40,25 +42,51 @@ class AuditEntry:
     user_agent: str | None = None
 
 
+_HASHED: Final = (
+    "id",
+    "clinic_id",
+    "chain_id",
+    "chain_seq",
+    "prev_hash",
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "device_id",
+    "action",
+    "entity_type",
+    "entity_id",
+    "patient_id",
+    "outcome",
+    "changed_fields",
+    "ip_address",
+    "user_agent",
+)
+
+
 def row_hash(row: AuditLog) -> str:
+    return values_hash({name: getattr(row, name) for name in _HASHED})
+
+
+def values_hash(values: Mapping[str, Any]) -> str:
+    """The hash of one link: its fields and the previous link's hash."""
     parts = [
-        str(row.id),
-        str(row.clinic_id),
-        row.chain_id,
-        str(row.chain_seq),
-        row.prev_hash,
-        _instant(row.occurred_at),
-        str(row.actor_type),
-        _opt(row.actor_id),
-        _opt(row.device_id),
-        row.action,
-        row.entity_type,
-        _opt(row.entity_id),
-        _opt(row.patient_id),
-        str(row.outcome),
-        ",".join(row.changed_fields or []),
-        row.ip_address or "",
-        row.user_agent or "",
+        str(values["id"]),
+        str(values["clinic_id"]),
+        values["chain_id"],
+        str(values["chain_seq"]),
+        values["prev_hash"],
+        _instant(values["occurred_at"]),
+        str(values["actor_type"]),
+        _opt(values["actor_id"]),
+        _opt(values["device_id"]),
+        values["action"],
+        values["entity_type"],
+        _opt(values["entity_id"]),
+        _opt(values["patient_id"]),
+        str(values["outcome"]),
+        ",".join(values["changed_fields"] or []),
+        values["ip_address"] or "",
+        values["user_agent"] or "",
     ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
@@ -71,55 +99,53 @@ def _instant(value: datetime) -> str:
     return value.isoformat(timespec="microseconds")
 
 
-def append(
-    session: Session, clinic_id: uuid.UUID, chain_id: str, entry: AuditEntry, at: datetime
-) -> AuditLog:
+def append(session: Session, clinic_id: uuid.UUID, chain_id: str, entry: AuditEntry, at: datetime) -> None:
     """Append one link to `chain_id`'s chain, in the caller's transaction.
 
     Locks are always taken in one order — the clinic's change counter, then the chain head — so a
     transaction that only audits a read cannot deadlock with one that writes.
     """
-    next_change_seq(session, clinic_id)
+    seq = next_change_seq(session, clinic_id)
     deferred: dict[tuple[uuid.UUID, str], _Pending] | None = session.info.get(_DEFERRED)
     if deferred is not None:
         pending = deferred.get((clinic_id, chain_id)) or _defer(session, deferred, clinic_id, chain_id)
-        row = _link(clinic_id, chain_id, pending.last_seq, pending.last_hash, entry, at)
-        pending.links.append((row, _current(session)))
-        pending.last_seq, pending.last_hash = row.chain_seq, row.row_hash
-        return row
+        values = _link(clinic_id, chain_id, pending.last_seq, pending.last_hash, entry, at)
+        # The columns the session's storage rules fill in at a flush: the links skip the ORM.
+        values.update(created_at=at, seq=seq)
+        pending.links.append((values, _current(session)))
+        pending.last_seq, pending.last_hash = values["chain_seq"], values["row_hash"]
+        return
     head = _lock_head(session, clinic_id, chain_id)
-    row = _link(clinic_id, chain_id, head.last_seq, head.last_hash, entry, at)
-    head.last_seq = row.chain_seq
-    head.last_hash = row.row_hash
-    session.add(row)
-    return row
+    values = _link(clinic_id, chain_id, head.last_seq, head.last_hash, entry, at)
+    head.last_seq = values["chain_seq"]
+    head.last_hash = values["row_hash"]
+    session.add(AuditLog(**values))
 
 
 def _link(
     clinic_id: uuid.UUID, chain_id: str, last_seq: int, last_hash: str, entry: AuditEntry, at: datetime
-) -> AuditLog:
-    row = AuditLog(
-        id=new_id(),
-        clinic_id=clinic_id,
-        chain_id=chain_id,
-        chain_seq=last_seq + 1,
-        prev_hash=last_hash,
-        row_hash="",
-        occurred_at=at,
-        actor_type=entry.actor_type,
-        actor_id=entry.actor_id,
-        device_id=entry.device_id,
-        action=entry.action,
-        entity_type=entry.entity_type,
-        entity_id=entry.entity_id,
-        patient_id=entry.patient_id,
-        outcome=entry.outcome,
-        changed_fields=sorted(entry.changed_fields),
-        ip_address=entry.ip_address,
-        user_agent=entry.user_agent,
-    )
-    row.row_hash = row_hash(row)
-    return row
+) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "id": new_id(),
+        "clinic_id": clinic_id,
+        "chain_id": chain_id,
+        "chain_seq": last_seq + 1,
+        "prev_hash": last_hash,
+        "occurred_at": at,
+        "actor_type": entry.actor_type,
+        "actor_id": entry.actor_id,
+        "device_id": entry.device_id,
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "patient_id": entry.patient_id,
+        "outcome": entry.outcome,
+        "changed_fields": sorted(entry.changed_fields),
+        "ip_address": entry.ip_address,
+        "user_agent": entry.user_agent,
+    }
+    values["row_hash"] = values_hash(values)
+    return values
 
 
 def hold_head(session: Session, clinic_id: uuid.UUID, chain_id: str) -> None:
@@ -146,7 +172,7 @@ class _Pending:
     last_hash: str
     base_seq: int
     base_hash: str
-    links: list[tuple[AuditLog, SessionTransaction]] = field(default_factory=list)
+    links: list[tuple[dict[str, Any], SessionTransaction]] = field(default_factory=list)  # a row's values
 
 
 @contextmanager
@@ -170,13 +196,16 @@ def write_links(session: Session) -> None:
     deferred: dict[tuple[uuid.UUID, str], _Pending] | None = session.info.get(_DEFERRED)
     if not deferred:
         return
+    rows: list[dict[str, Any]] = []
     for pending in deferred.values():
         if pending.links:
             pending.head.last_seq, pending.head.last_hash = pending.last_seq, pending.last_hash
-            session.add_all([row for row, _ in pending.links])
+            rows.extend(values for values, _ in pending.links)
     # Written links follow the ordinary rules from here (a savepoint rolled back expires the
     # head): the next link starts again from the head.
     deferred.clear()
+    if rows:  # one statement, no ORM object per link (a batch of sync mutations audits hundreds)
+        session.execute(insert(_AUDIT_LOGS), rows)
 
 
 def _defer(
@@ -222,8 +251,8 @@ def _drop_rolled_back_links(session: Session) -> None:
         )
         del pending.links[kept:]
         last = pending.links[-1][0] if pending.links else None
-        pending.last_seq = last.chain_seq if last is not None else pending.base_seq
-        pending.last_hash = last.row_hash if last is not None else pending.base_hash
+        pending.last_seq = last["chain_seq"] if last is not None else pending.base_seq
+        pending.last_hash = last["row_hash"] if last is not None else pending.base_hash
 
 
 @event.listens_for(Session, "before_commit")
@@ -250,9 +279,9 @@ def _lock_head(session: Session, clinic_id: uuid.UUID, chain_id: str) -> AuditCh
     head = session.scalars(locking).one_or_none()
     if head is None:  # the chain's first link
         dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        upsert = pg_insert if dialect == "postgresql" else sqlite_insert
         session.execute(
-            insert(AuditChainHead)
+            upsert(AuditChainHead)
             .values(clinic_id=clinic_id, chain_id=chain_id, last_seq=0, last_hash=GENESIS_HASH)
             .on_conflict_do_nothing()
         )

@@ -31,6 +31,7 @@ from common.patients.errors import PatientNotFound
 from common.patients.models import Patient
 from common.scheduling.models import Appointment, AppointmentStatus
 from common.scheduling.schedules import add_time_off
+from common.storage.session import held_change_seq
 from common.sync.intents import INTENTS, Args, Intent
 from common.sync.models import SyncAppliedMutation, SyncConflict, SyncDevice
 from common.sync.protocol import MutationAnswer, MutationIn
@@ -320,14 +321,14 @@ def test_deferred_links_follow_savepoints(world: ClinicWorld) -> None:
     """The chain's own rules for a batch: links kept in memory, dropped with their savepoint."""
     db, clinic_id = world.db, world.clinic_id
 
-    def link(session: Any, action: str) -> AuditLog:
+    def link(session: Any, action: str) -> None:
         from common.audit.chain import AuditEntry
 
         entry = AuditEntry(ActorType.SYSTEM, None, None, action, "test")
-        return append(session, clinic_id, CHAIN, entry, db.clock.now())
+        append(session, clinic_id, CHAIN, entry, db.clock.now())
 
     with db.session(clinic_id) as session, session.begin(), deferred_links(session):
-        first = link(session, "one")
+        link(session, "one")
         with session.begin_nested():
             link(session, "kept")
         savepoint = session.begin_nested()
@@ -335,12 +336,15 @@ def test_deferred_links_follow_savepoints(world: ClinicWorld) -> None:
         with session.begin_nested():
             link(session, "dropped too")
         savepoint.rollback()
-        last = link(session, "two")
+        link(session, "two")
         assert session.scalar(select(func.count()).select_from(AuditLog)) == 0  # not written yet
-    assert first.prev_hash == GENESIS_HASH and last.chain_seq == 3
+        seq = held_change_seq(session, clinic_id)
     with db.session(clinic_id) as session:
-        actions = list(session.scalars(select(AuditLog.action).order_by(AuditLog.chain_seq)))
-        assert actions == ["one", "kept", "two"]
+        rows = list(session.scalars(select(AuditLog).order_by(AuditLog.chain_seq)))
+        assert [row.action for row in rows] == ["one", "kept", "two"]
+        assert rows[0].prev_hash == GENESIS_HASH and rows[-1].chain_seq == 3
+        # What the storage rules stamp on a flushed row, the links written in one statement carry.
+        assert {(row.created_at, row.seq) for row in rows} == {(db.clock.now(), seq)}
         assert verify_chain(session, clinic_id, CHAIN).ok
 
     # Without the block, links are written as they come, and a savepoint rolled back takes its own.
