@@ -466,7 +466,7 @@ def paused_gc() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class _Plan:
-    names: tuple[str, ...]  # the local columns, in the statement's order
+    names: tuple[str, ...]  # the local columns
     positions: tuple[int, ...]  # for each of them, its place on the wire
     converters: tuple[ColumnConverter | None, ...]
     # Whether a None may be written as the literal NULL (JSON stores None as the document 'null').
@@ -477,7 +477,7 @@ class _Plan:
 
 _PlanKey = tuple[str, tuple[str, ...], str, str]
 _PLANS: dict[_PlanKey, _Plan | None] = {}
-_STATEMENTS: dict[tuple[_PlanKey, tuple[int, ...]], str] = {}
+_STATEMENTS: dict[tuple[_PlanKey, tuple[int, ...]], tuple[str, tuple[int, ...]]] = {}
 
 
 def _plan_key(described: SyncedTable, wire_columns: tuple[str, ...], dialect: Dialect) -> _PlanKey:
@@ -509,9 +509,12 @@ def _make_plan(described: SyncedTable, wire_columns: tuple[str, ...], dialect: D
     )
 
 
-def _statement(described: SyncedTable, plan: _Plan, dialect: Dialect, nulls: tuple[int, ...]) -> str:
-    """The upsert, with the literal NULL for the columns at `nulls` (None in every row of a page):
-    the driver binds no value for them (binding a None costs it an adapter lookup each)."""
+def _statement(
+    described: SyncedTable, plan: _Plan, dialect: Dialect, nulls: tuple[int, ...]
+) -> tuple[str, tuple[int, ...]]:
+    """The upsert, with the literal NULL for the columns at `nulls` (None in every row of a page:
+    the driver binds no value for them, where binding a None costs it an adapter lookup each),
+    and the places in `plan.names` of its parameters, in order."""
     key = (_plan_key(described, plan.names, dialect), nulls)
     if key not in _STATEMENTS:
         statement = sqlite_insert(described.table).values({plan.names[at]: null() for at in nulls})
@@ -521,9 +524,10 @@ def _statement(described: SyncedTable, plan: _Plan, dialect: Dialect, nulls: tup
         )
         bound = [name for at, name in enumerate(plan.names) if at not in nulls]
         compiled = statement.compile(dialect=dialect, column_keys=bound)
-        if list(compiled.positiontup or []) != bound:
-            raise RuntimeError(f"{described.name}: the upsert's parameters are not in column order")
-        _STATEMENTS[key] = compiled.string
+        order = list(compiled.positiontup or [])
+        if sorted(order) != sorted(bound):
+            raise RuntimeError(f"{described.name}: the upsert does not bind every column")
+        _STATEMENTS[key] = (compiled.string, tuple(plan.names.index(name) for name in order))
     return _STATEMENTS[key]
 
 
@@ -535,15 +539,15 @@ def _statement_and_params(
     columns = list(zip(*rows, strict=True))
     count = len(rows)
     nulls: list[int] = []
-    out: list[Sequence[Any]] = []
+    converted: dict[int, Sequence[Any]] = {}
     for at, (position, converter) in enumerate(zip(plan.positions, plan.converters, strict=True)):
         values = columns[position]
         if plan.null_literal[at] and values.count(None) == count:
             nulls.append(at)
-            continue
-        out.append(values if converter is None else converter(values))
-    params = list(zip(*out, strict=True)) if out else [() for _ in rows]
-    return _statement(described, plan, dialect, tuple(nulls)), params
+        else:
+            converted[at] = values if converter is None else converter(values)
+    sql, order = _statement(described, plan, dialect, tuple(nulls))
+    return sql, list(zip(*(converted[at] for at in order), strict=True))
 
 
 def upsert_rows(

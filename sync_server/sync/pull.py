@@ -121,17 +121,20 @@ def _desk_page(
     high = committed_high(session, clinic_id)
     tables = synced_tables()
     with_rows: set[str] = set()
-    if start.table is not None or start.seq >= high:
-        whole = None  # inside a split change number, or nothing new: the key by key way
+    if start.table is None and start.seq >= high:
+        end, has_more = Position(high), False  # nothing new
     else:
-        whole = _whole_numbers_end(connection, clinic_id, start.seq, high, limit)
-    if whole is not None:
-        end_seq, with_rows = whole
-        end, has_more = Position(end_seq), end_seq < high
-    elif not (start.table is None and start.seq >= high):
-        end, has_more, with_rows = _keyed_end(connection, clinic_id, start, high, limit)
-    else:
-        end, has_more = Position(high), False
+        # Inside a split change number, the end is found key by key.
+        whole = (
+            None
+            if start.table is not None
+            else _whole_numbers_end(connection, clinic_id, start.seq, high, limit)
+        )
+        if whole is not None:
+            end_seq, with_rows = whole
+            end, has_more = Position(end_seq), end_seq < high
+        else:
+            end, has_more, with_rows = _keyed_end(connection, clinic_id, start, high, limit)
     out: list[TableRows] = []
     count = 0
     for described in tables:
