@@ -82,6 +82,16 @@ def update_patient(
     field: it applies unless a field it changes was also changed by someone else since that
     version, in which case nothing is applied and `PatientEditConflict` names those fields.
     """
+    return view_for(ctx, change_patient(ctx, patient_id, changes, base_version))
+
+
+def change_patient(
+    ctx: ServiceContext,
+    patient_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    base_version: int | None = None,
+) -> Patient:
+    """`update_patient` for a caller that needs no view of the result (a synced change)."""
     _authorize_fields(ctx, set(changes), patient_id)
     patient = load_patient(ctx, patient_id)
     cleaned = clean_fields(changes, clinic_today(ctx))
@@ -95,7 +105,7 @@ def update_patient(
         apply_search_keys(patient)
     ctx.session.flush()
     ctx.audit("patient.update", ENTITY, patient.id, patient_id=patient.id, changed_fields=sorted(effective))
-    return view_for(ctx, patient)
+    return patient
 
 
 def get_patient(ctx: ServiceContext, patient_id: uuid.UUID) -> PatientView:

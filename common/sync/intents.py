@@ -230,7 +230,7 @@ def _update_patient(ctx: ServiceContext, args: UpdatePatientArgs) -> Any:
             and current[name] != json_value(cleaned[name])
         }
         reviews.record_overwrites(ctx, patient, overwritten, args.changes, args.base_version)
-    return patients.update_patient(ctx, args.patient_id, args.changes)
+    return patients.change_patient(ctx, args.patient_id, args.changes).id
 
 
 # ---- appointments ------------------------------------------------------------------------------
