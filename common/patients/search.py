@@ -294,7 +294,7 @@ def _successor(prefix: str) -> str | None:
 def _found_beyond_card(patient: Patient, needles: Sequence[str]) -> bool:
     """Whether a query without digits matches more than the patient's card code: a card code's
     letters are random, so "ann" in one is noise to whoever typed a name."""
-    card = (patient.barcode_id or "").replace("-", "").upper().casefold()
+    card = (patient.barcode_id or "").replace("-", "").casefold()
     text = patient.search_text.replace(card, " ") if card else patient.search_text
     return any(needle in text for needle in needles)
 
