@@ -417,12 +417,15 @@ async def run(args: argparse.Namespace, desks: list[Desk], url: str, server_pid:
 
         counted = [0]
         phase("batched")
+        batch_cpu_before = process_cpu_seconds(server_pid)
         started = time.perf_counter()
         until = started + args.batch_seconds
         await asyncio.gather(
             *(batched(desk, args.batch, until, counted) for desk in desks[: args.batch_devices])
         )
-        batch_rate = counted[0] / (time.perf_counter() - started)
+        batch_wall = time.perf_counter() - started
+        batch_rate = counted[0] / batch_wall
+        batch_cpu = process_cpu_seconds(server_pid) - batch_cpu_before
     finally:
         for desk in desks:
             if desk.http is not None:
@@ -453,7 +456,8 @@ async def run(args: argparse.Namespace, desks: list[Desk], url: str, server_pid:
         f"{'es' if args.server_workers > 1 else ''})"
     )
     print(
-        f"  batched pushes: {batch_rate:,.0f} mutations/s ({args.batch_devices} desks, {args.batch} per request; target >= 1,000/s)"
+        f"  batched pushes: {batch_rate:,.0f} mutations/s ({args.batch_devices} desks, {args.batch} per request; target >= 1,000/s);"
+        f" server CPU {batch_cpu / max(counted[0], 1) * 1000:.2f} ms per mutation, {batch_cpu / batch_wall * 100:.0f} % of one core"
     )
     print(
         f"  answers {stats.answers}  errors {stats.errors or 'none'}  baseline errors {baseline_stats.errors or 'none'}"
