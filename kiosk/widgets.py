@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from common.i18n import LANGUAGE_NATIVE_NAMES, SUPPORTED_LOCALES, normalize_locale, translate
+from common.i18n.phrases import phrase_wrapped
 from kiosk import strings
 from kiosk.theme import family_list
 
@@ -137,8 +138,16 @@ COMMON_SURNAMES: Final = {
 LETTER_ROWS: Final = ("QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM")
 
 
+class PhraseLabel(QLabel):
+    """A label whose Japanese text wraps between phrases, never inside a word (カメ|ラ)."""
+
+    def setText(self, text: str) -> None:
+        super().setText(phrase_wrapped(text))
+
+
 def label(role: str, text: str = "", *, wrap: bool = True, align: Qt.AlignmentFlag | None = None) -> QLabel:
-    widget = QLabel(text)
+    widget = PhraseLabel()
+    widget.setText(text)
     widget.setProperty("role", role)
     widget.setWordWrap(wrap)
     widget.setTextFormat(Qt.TextFormat.PlainText)
@@ -147,7 +156,7 @@ def label(role: str, text: str = "", *, wrap: bool = True, align: Qt.AlignmentFl
     return widget
 
 
-class Heading(QLabel):
+class Heading(PhraseLabel):
     """A heading whose type shrinks (down to `smallest` px) until it fits its width on one line,
     so a long translation reads as one line instead of breaking with a word or two left over."""
 
@@ -164,7 +173,7 @@ class Heading(QLabel):
         self.fit()
 
     def setText(self, text: str) -> None:
-        super().setText(text)
+        super().setText(phrase_wrapped(text))
         self.fit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 
+import budoux
 import pytest
+from PySide6.QtGui import QTextLayout, QTextOption
+from PySide6.QtWidgets import QLabel
 
 from common.checkin.flow import CheckInFlow, Welcome
 from common.checkin.lookup import AttemptLimiter
 from common.checkin.models import QuestionKind
 from common.checkin.questions import Answer, QuestionSpec, set_arrival_questions
 from common.i18n import SUPPORTED_LOCALES
+from common.i18n.phrases import WORD_JOINER
 from common.scheduling.models import AppointmentStatus
 from kiosk.layout_check import clipped_texts
 from kiosk.window import KioskWindow
@@ -107,3 +111,43 @@ def test_a_screen_left_keeps_nothing_of_the_patient(states, window):
     window.show_state(Welcome(), "en")
     window.settle()
     assert not any("Maximiliana" in text for text in every_text(window))
+
+
+def line_ends(label: QLabel) -> list[int]:
+    """Where Qt ends the label's lines at its width, as positions in its text without joiners."""
+    text = label.text()
+    layout = QTextLayout(text, label.font())
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    ends = []
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(label.contentsRect().width())
+        end = line.textStart() + line.textLength()
+        ends.append(end - text[:end].count(WORD_JOINER))
+    layout.endLayout()
+    return ends[:-1]
+
+
+def test_japanese_lines_break_between_phrases_on_every_screen(states, window):
+    phrases = budoux.load_default_japanese_parser()
+    split = []
+    for size in ((1080, 1920), (1280, 800)):
+        window.resize(*size)
+        for name, state in states:
+            window.show_state(state, "ja")
+            window.settle()
+            for label in window.findChildren(QLabel):
+                if not label.wordWrap() or not label.isVisibleTo(window) or not label.text():
+                    continue
+                plain = label.text().replace(WORD_JOINER, "")
+                bounds, at = {0, len(plain)}, 0
+                for phrase in phrases.parse(plain):
+                    at += len(phrase)
+                    bounds.add(at)
+                for end in line_ends(label):
+                    # a line may also end after a space inside a phrase (a long Latin run)
+                    if end not in bounds and not plain[end - 1].isspace():
+                        split.append(f"{size} {name}: {plain[:end]}|{plain[end:]}")
+    assert split == []
