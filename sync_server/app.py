@@ -25,6 +25,7 @@ from sync_server.barcodes.endpoints import router as barcodes_router
 from sync_server.body_limit import BodySizeLimit
 from sync_server.catalog.endpoints import router as catalog_router
 from sync_server.config import ServerSettings, load_server_settings
+from sync_server.devices.endpoints import router as devices_router
 from sync_server.errors import install_error_handlers
 from sync_server.health import router as health_router
 from sync_server.inventory.endpoints import router as inventory_router
@@ -53,6 +54,7 @@ FEATURE_ROUTERS = (
     treatments_router,
     licensing_router,
     staff_router,
+    devices_router,
     payments_router,
     sync_router,
     registration_router,

@@ -62,6 +62,9 @@ class Permission(StrEnum):
     REPORT_VIEW = "report.view"
     # The self-registration poster's signed link: print it, rotate its key (old posters stop working).
     REGISTRATION_MANAGE = "registration.manage"
+    # The clinic's enrolled devices: list them, make enrollment codes, withdraw a lost one. Not in
+    # WRITES: a suspended clinic can still withdraw a stolen front-desk PC.
+    DEVICE_MANAGE = "device.manage"
     AUDIT_READ = "audit.read"
 
 
@@ -169,6 +172,7 @@ ROLE_PERMISSIONS: Final[dict[Role, frozenset[Permission]]] = {
             P.LICENSE_READ,
             P.REPORT_VIEW,
             P.REGISTRATION_MANAGE,
+            P.DEVICE_MANAGE,
             P.AUDIT_READ,
         }
     ),

@@ -1,11 +1,13 @@
 """Enrolling a device into one clinic with a one-time, short-lived code.
 
-An administrator makes a code (`clinic-server enroll-code`, shown as text and QR); the device
+An administrator makes a code (the clinic's, through `/api/devices/enrollment-codes`; the server's
+operator, with `clinic-server enroll-code`), shown as text and QR; the device
 sends it once to `POST /sync/enroll` and gets its id and credential. The code reads
 `<clinic id>.<secret>`: the clinic in it lets the lookup run under that clinic's row-level
 security; the secret (80 random bits) is stored only hashed and works once, until it expires.
-A lost or stolen device is withdrawn (`clinic-server withdraw-device`): its credential stops
-working at once, on every route and on the poke stream it has open (within 30 s).
+A lost or stolen device is withdrawn (`clinic-server withdraw-device`, or by the clinic's
+administrator through `/api/devices`): its credential stops working at once, on every route and on
+the poke stream it has open (within 30 s).
 """
 
 from __future__ import annotations
@@ -55,23 +57,28 @@ def create_enrollment_code(
 ) -> tuple[str, datetime]:
     """A one-time code enrolling one device of `role` ("front-desk" or "kiosk") into the clinic."""
     kind = role if isinstance(role, DeviceKind) else ROLE_KINDS[role]
-    secret = base64.b32encode(secrets.token_bytes(10)).decode("ascii")
-    now = db.clock.now()
-    expires = now + lifetime
     with db.session(clinic_id) as session, session.begin():
         if session.scalars(select(Clinic.id).where(Clinic.id == clinic_id)).one_or_none() is None:
             raise ValueError("no such clinic")
-        session.add(
-            SyncEnrollmentCode(
-                clinic_id=clinic_id,
-                id=new_id(),
-                code_hash=secret_hash(secret),
-                kind=kind,
-                created_at=now,
-                expires_at=expires,
-            )
-        )
-    return f"{clinic_id.hex}.{_grouped(secret)}", expires
+        code, expires, _ = add_enrollment_code(session, clinic_id, kind, db.clock.now(), lifetime)
+    return code, expires
+
+
+def add_enrollment_code(
+    session: ClinicSession, clinic_id: uuid.UUID, kind: DeviceKind, now: datetime, lifetime: timedelta
+) -> tuple[str, datetime, uuid.UUID]:
+    """A new code's row, in the caller's transaction: the code, when it expires, and the row's id."""
+    secret = base64.b32encode(secrets.token_bytes(10)).decode("ascii")
+    row = SyncEnrollmentCode(
+        clinic_id=clinic_id,
+        id=new_id(),
+        code_hash=secret_hash(secret),
+        kind=kind,
+        created_at=now,
+        expires_at=now + lifetime,
+    )
+    session.add(row)
+    return f"{clinic_id.hex}.{_grouped(secret)}", row.expires_at, row.id
 
 
 def redeem(db: Database, code: str, device_name: str) -> Enrollment:
@@ -120,20 +127,27 @@ class EnrolledDevice:
 def clinic_devices(db: Database, clinic_id: uuid.UUID) -> list[EnrolledDevice]:
     """The clinic's devices, the most recently enrolled first."""
     with db.session(clinic_id) as session:
-        rows = session.scalars(
-            select(SyncDevice).where(SyncDevice.clinic_id == clinic_id).order_by(SyncDevice.created_at.desc())
-        ).all()
-        return [
-            EnrolledDevice(row.id, row.name, row.kind, row.created_at, row.last_seen_at, row.revoked_at)
-            for row in rows
-        ]
+        return devices_of(session, clinic_id)
+
+
+def devices_of(session: ClinicSession, clinic_id: uuid.UUID) -> list[EnrolledDevice]:
+    rows = session.scalars(
+        select(SyncDevice).where(SyncDevice.clinic_id == clinic_id).order_by(SyncDevice.created_at.desc())
+    ).all()
+    return [enrolled(row) for row in rows]
+
+
+def enrolled(row: SyncDevice) -> EnrolledDevice:
+    # Seen: its last push, or its last pull as noted for the tombstone purge (at most hourly).
+    seen = max((at for at in (row.last_seen_at, row.pulled_at) if at is not None), default=None)
+    return EnrolledDevice(row.id, row.name, row.kind, row.created_at, seen, row.revoked_at)
 
 
 def withdraw_device(db: Database, clinic_id: uuid.UUID, device_id: uuid.UUID) -> bool:
     """Withdraw the device (False: the clinic has no such device), with an audit link, at once."""
     now = db.clock.now()
     with db.session(clinic_id) as session, session.begin():
-        if not revoke_device(session, clinic_id, device_id, now):
+        if revoke_device(session, clinic_id, device_id, now) is None:
             return False
         entry = AuditEntry(
             actor_type=ActorType.SYSTEM,
@@ -147,14 +161,16 @@ def withdraw_device(db: Database, clinic_id: uuid.UUID, device_id: uuid.UUID) ->
     return True
 
 
-def revoke_device(session: ClinicSession, clinic_id: uuid.UUID, device_id: uuid.UUID, at: datetime) -> bool:
+def revoke_device(
+    session: ClinicSession, clinic_id: uuid.UUID, device_id: uuid.UUID, at: datetime
+) -> SyncDevice | None:
+    """The device, withdrawn at `at` unless it already was (None: the clinic has no such device)."""
     device = session.scalars(
         select(SyncDevice).where(SyncDevice.clinic_id == clinic_id, SyncDevice.id == device_id)
     ).one_or_none()
-    if device is None:
-        return False
-    device.revoked_at = at
-    return True
+    if device is not None and device.revoked_at is None:
+        device.revoked_at = at
+    return device
 
 
 def _parse(code: str) -> tuple[uuid.UUID, str]:

@@ -128,6 +128,8 @@ def apply_push(
     mutations = request.mutations
     guarded = False  # every mutation in its own savepoint (after an optimistic one was refused)
     moved = _CursorMove(request.cursor)
+    if not mutations and isinstance(device, DeviceClaim):
+        device = _checked(db, device)  # no chunk will check it: a withdrawn device is refused all the same
     while len(answers) < len(mutations):
         rest = mutations[len(answers) :]
         chunk = _Chunk(db, device, locale, guarded)
@@ -154,6 +156,16 @@ def apply_push(
     if request.cursor is not None and isinstance(device, DeviceIdentity) and not device.is_kiosk:
         response.cursor, response.changes = moved.cursor(), moved.changes()
     return response
+
+
+def _checked(db: Database, claim: DeviceClaim) -> DeviceIdentity:
+    with db.session(claim.clinic_id) as session, session.begin():
+        of_claim = (SyncDevice.clinic_id == claim.clinic_id) & (SyncDevice.id == claim.device_id)
+        row = session.scalars(select(SyncDevice).where(of_claim)).one_or_none()
+        device = claim.verified(row)
+        if row is None or row.revoked_at is not None:
+            raise DeviceNotRecognised()
+        return device
 
 
 class _CursorMove:

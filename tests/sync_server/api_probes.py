@@ -176,6 +176,10 @@ def probes(o: ClinicObjects, unique: str) -> dict[tuple[str, str], Probe]:
             path=target, body={"new_password": "amber river compass 7713"}
         ),
         ("post", "/api/staff/{user_id}/reset-2fa"): Probe(path=target),
+        # devices
+        ("get", "/api/devices"): Probe(),
+        ("post", "/api/devices/enrollment-codes"): Probe(body={"kind": "kiosk"}),
+        ("post", "/api/devices/{device_id}/withdraw"): Probe(path={"device_id": str(o.device_id)}),
         # payments
         ("post", "/api/payments"): Probe(
             body={"patient_id": str(o.patient_id), "amount": "100", "payment_method": "Cash"},

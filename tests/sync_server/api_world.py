@@ -25,7 +25,9 @@ from common.scheduling.clinic_rules import BookingRules
 from common.scheduling.schedules import set_weekly_schedule
 from common.staff import service as staff
 from common.staff.models import Role
+from common.sync.models import DeviceKind
 from common.treatments.service import record_treatment
+from sync_server.sync.enrollment import create_enrollment_code, redeem
 from tests.common.scheduling_fixtures import standard_week
 from tests.conftest import ClinicWorld
 
@@ -48,6 +50,7 @@ class ClinicObjects:
     barcode_value: str = ""
     item_barcode_value: str = ""
     staff_target_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    device_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     @property
     def clinic_id(self) -> uuid.UUID:
@@ -67,6 +70,7 @@ class ClinicObjects:
             self.payment_id,
             self.barcode_id,
             self.staff_target_id,
+            self.device_id,
         ]
         return [self.canary, self.canary.lower(), self.barcode_value, self.item_barcode_value, *map(str, ids)]
 
@@ -148,4 +152,6 @@ def populate(world: ClinicWorld, canary: str) -> ClinicObjects:
                 role=Role.NURSE,
             ),
         ).staff.id
+    code, _ = create_enrollment_code(world.db, world.clinic_id, DeviceKind.FRONT_DESK)
+    objects.device_id = redeem(world.db, code, f"{canary} front desk").device_id
     return objects
