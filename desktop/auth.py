@@ -1,6 +1,7 @@
 """Signing in, and unlocking a locked desk (SECURITY.md rows 8-10).
 
-Sign-in is the staff service's `authenticate` (password, and a TOTP code for Admin and Manager).
+Sign-in is the staff service's `authenticate` (password, and a TOTP code for Admin and Manager;
+on a desk enrolled with a server, the server checks that code: the secret never leaves it).
 Unlocking asks for the password only: the person already proved their second factor for this
 session, which resumes. The password is checked against the staff row like a login (argon2, one
 audit row, refused when the account was disabled, its sessions ended, or it got locked), and the
@@ -13,23 +14,67 @@ import uuid
 from dataclasses import replace
 from typing import Final
 
+import httpx
 from sqlalchemy import select
 
 from common.audit.chain import AuditEntry, append
 from common.audit.models import ActorType, AuditOutcome
 from common.database import Database
-from common.errors import AuthenticationFailed
+from common.errors import AuthenticationFailed, DomainError
+from common.i18n import N_
 from common.staff import totp
-from common.staff.auth import MAX_SESSION_AGE, SessionExpired, StaffSession, authenticate
+from common.staff.auth import MAX_SESSION_AGE, SessionExpired, StaffSession, authenticate, requires_totp
 from common.staff.models import StaffUser
 from common.staff.passwords import verify_password
+from common.sync.device_admin import server_accepts_sign_in
+from common.sync.enrollment import device_info
 
 UNLOCK_ACTION: Final = "auth.unlock"
 MAX_UNLOCK_ATTEMPTS: Final = 5
 
 
+class CodeCheckUnreachable(DomainError):
+    code = "second_factor_unreachable"
+    http_status = 503
+    message = N_(
+        "An Admin's or Manager's authenticator code is checked by the clinic's server, which this "
+        "PC cannot reach right now. Check the connection and try again; other staff can sign in "
+        "meanwhile."
+    )
+
+
 def sign_in(db: Database, clinic_id: uuid.UUID, email: str, password: str, code: str) -> StaffSession:
-    return authenticate(db, clinic_id, email, password, code.strip() or None)
+    """A session for this person, or AuthenticationFailed. On a desk enrolled with a server, an
+    Admin's or Manager's code is checked by the server (the secret never reaches the desk);
+    CodeCheckUnreachable when it cannot be reached."""
+    code = code.strip()
+    server = _server_checking_code(db, clinic_id, email)
+    if server is None:
+        return authenticate(db, clinic_id, email, password, code or None)
+    accepted = False
+    if code:
+        try:
+            accepted = server_accepts_sign_in(server, clinic_id, email.strip().lower(), password, code)
+        except httpx.TransportError:
+            raise CodeCheckUnreachable() from None
+    return authenticate(db, clinic_id, email, password, code or None, server_checked_code=accepted)
+
+
+def _server_checking_code(db: Database, clinic_id: uuid.UUID, email: str) -> str | None:
+    """The server that checks this person's code: an enrolled desk's, for a person whose role
+    needs a code and whose secret this replica does not hold."""
+    if db.engine.dialect.name != "sqlite":
+        return None
+    info = device_info(db.engine)
+    if info is None:
+        return None
+    with db.session(clinic_id) as session:
+        user = session.scalars(
+            select(StaffUser).where(StaffUser.email == email.strip().lower())
+        ).one_or_none()
+        if user is None or not requires_totp(user) or user.totp_secret:
+            return None
+    return info.server_url
 
 
 def unlock(db: Database, session: StaffSession, password: str) -> StaffSession:

@@ -38,6 +38,7 @@ from common.storage.migrate import upgrade
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 STAFF_PASSWORD = "correct horse battery staple"
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the test clinics' Admins and Managers
 # Monday 2026-11-23, 08:00 in Taipei: the start of the working week in every test.
 T0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 CLINIC_TZ = "Asia/Taipei"
@@ -202,9 +203,7 @@ def make_clinic(
                 last_name=last,
                 role=role,
                 two_factor_enabled=role in (Role.ADMIN, Role.MANAGER),
-                totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-                if role in (Role.ADMIN, Role.MANAGER)
-                else None,
+                totp_secret=TEST_TOTP_SECRET if role in (Role.ADMIN, Role.MANAGER) else None,
             )
             session.add(user)
             world.staff[key] = user.id

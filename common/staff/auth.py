@@ -76,20 +76,40 @@ def authenticate(
     *,
     device_id: uuid.UUID | None = None,
     chain_id: str | None = None,
+    server_checked_code: bool = False,
 ) -> StaffSession:
     """Check a login; return a session or raise `AuthenticationFailed`.
 
     Given a `Database`, runs in its own transaction. Given a session (of `clinic_id`), uses it and
-    commits it, also when refusing: the failure must be recorded.
+    commits it, also when refusing: the failure must be recorded. `server_checked_code`: the
+    clinic's server has just accepted this person's authenticator code (a desk's replica never
+    holds the TOTP secret, so it cannot check the code itself); it counts only where the secret is
+    absent, never on the server.
     """
     if isinstance(db_or_session, Database):
         with db_or_session.session(clinic_id) as session:
             return _authenticate(
-                session, clinic_id, email, password, totp_code, device_id, chain_id or db_or_session.chain_id
+                session,
+                clinic_id,
+                email,
+                password,
+                totp_code,
+                device_id,
+                chain_id or db_or_session.chain_id,
+                server_checked_code,
             )
     if db_or_session.clinic_id != clinic_id:
         raise ValueError("the session belongs to another clinic")
-    return _authenticate(db_or_session, clinic_id, email, password, totp_code, device_id, chain_id or "local")
+    return _authenticate(
+        db_or_session,
+        clinic_id,
+        email,
+        password,
+        totp_code,
+        device_id,
+        chain_id or "local",
+        server_checked_code,
+    )
 
 
 def _authenticate(
@@ -100,6 +120,7 @@ def _authenticate(
     totp_code: str | None,
     device_id: uuid.UUID | None,
     chain_id: str,
+    server_checked_code: bool = False,
 ) -> StaffSession:
     now = session.clock.now()
     user = session.scalars(
@@ -115,7 +136,8 @@ def _authenticate(
 
     password_ok = verify_password(user.password_hash, password)
     step = _totp_step(user, totp_code, now) if requires_totp(user) else None
-    second_factor_ok = step is not None or not requires_totp(user)
+    checked_elsewhere = server_checked_code and not user.totp_secret
+    second_factor_ok = step is not None or checked_elsewhere or not requires_totp(user)
 
     if user.locked_until is not None and user.locked_until <= now:
         user.locked_until = None

@@ -59,6 +59,12 @@ def check_server_url(url: str) -> str:
     raise InsecureServerUrl(url)
 
 
+def server_tls() -> ssl.SSLContext:
+    """How every client of the clinic's server checks it: the system's trust store or
+    `CLINIC_SERVER_CA`, certificate and host name always checked."""
+    return _tls_context(os.environ.get("CLINIC_SERVER_CA"))
+
+
 @cache
 def _tls_context(ca_file: str | None) -> ssl.SSLContext:
     """Certificate and host name checks always on; built once (it is costly) and shared."""
@@ -99,7 +105,7 @@ class SyncClient:
             base_url=self.server_url,
             headers=headers,
             timeout=timeout,
-            verify=_tls_context(os.environ.get("CLINIC_SERVER_CA")),
+            verify=server_tls(),
             limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
         )
 
@@ -175,14 +181,19 @@ class SyncClient:
 
     @staticmethod
     def _json(response: httpx.Response) -> Any:
-        if response.status_code >= 400:
-            try:
-                error = response.json().get("error", {})
-            except ValueError:
-                error = {}
-            raise ServerRefused(
-                response.status_code,
-                str(error.get("code", "error")),
-                str(error.get("message", response.reason_phrase)),
-            )
-        return response.json()
+        return answer_json(response)
+
+
+def answer_json(response: httpx.Response) -> Any:
+    """The server's JSON answer, or ServerRefused with its code and (translated) message."""
+    if response.status_code >= 400:
+        try:
+            error = response.json().get("error", {})
+        except ValueError:
+            error = {}
+        raise ServerRefused(
+            response.status_code,
+            str(error.get("code", "error")),
+            str(error.get("message", response.reason_phrase)),
+        )
+    return response.json()

@@ -308,3 +308,31 @@ def test_resume_session_reads_the_current_row(world: ClinicWorld, clock: FrozenC
     edit_staff(world, "nurse", session_epoch=1)
     with pytest.raises(SessionExpired):
         resume_session(world.db, started)
+
+
+def test_a_code_the_server_checked_counts_only_where_the_secret_is_not_held(
+    world: ClinicWorld, clock: FrozenClock
+) -> None:
+    edit_staff(world, "admin", totp_secret=None)  # as on a desk's replica: the secret never arrives
+    refused(world, "admin", otp="123456")  # the desk cannot check the code itself
+
+    def checked_by_server(password: str = STAFF_PASSWORD) -> StaffSession:
+        return authenticate(
+            world.db, world.clinic_id, email_of(world, "admin"), password, "123456", server_checked_code=True
+        )
+
+    assert checked_by_server().role is Role.ADMIN
+    with pytest.raises(AuthenticationFailed):
+        checked_by_server("wrong horse battery staple")  # the password is still checked here
+
+    edit_staff(world, "admin", totp_secret=SECRET)  # where the secret is held (the server)
+    wrong = "000000" if code(clock) != "000000" else "111111"
+    with pytest.raises(AuthenticationFailed):
+        authenticate(
+            world.db,
+            world.clinic_id,
+            email_of(world, "admin"),
+            STAFF_PASSWORD,
+            wrong,
+            server_checked_code=True,
+        )

@@ -34,6 +34,7 @@ from desktop import auth
 from desktop.app import AppConfig, DesktopApp
 from desktop.main_window import MainWindow
 from desktop.screens.base import Screen
+from tests.desktop.sync_desks import desks, sw  # noqa: F401 - fixtures of the synced-desk tests
 
 S = TypeVar("S", bound=Screen)
 

@@ -21,6 +21,7 @@ from desktop.screens.base import Screen
 from desktop.screens.settings.booking import BookingRulesPage
 from desktop.screens.settings.clinic import ClinicPage
 from desktop.screens.settings.desk_language import LanguagePage
+from desktop.screens.settings.devices import DevicesPage
 from desktop.screens.settings.kiosk import KioskPage
 from desktop.screens.settings.notifications import NotificationsPage
 from desktop.screens.settings.page import SettingsPage, ask_to_leave
@@ -35,6 +36,7 @@ PAGES: tuple[type[SettingsPage], ...] = (
     KioskPage,
     NotificationsPage,
     PrintingPage,
+    DevicesPage,
     LanguagePage,
 )
 
