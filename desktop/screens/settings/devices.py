@@ -229,8 +229,12 @@ class DevicesPage(SettingsPage):
         admin = DeviceAdmin(server.server_url, server.clinic_id, language().locale)
 
         def signed_in() -> list[ClinicDevice]:
-            admin.sign_in(server.email, password, code)
-            return admin.devices()
+            try:
+                admin.sign_in(server.email, password, code)
+                return admin.devices()
+            except Exception:
+                admin.close()  # here, off the GUI thread: it may tell the server the sign-in ended
+                raise
 
         def succeeded(devices: list[ClinicDevice]) -> None:
             self.admin = admin
@@ -241,7 +245,6 @@ class DevicesPage(SettingsPage):
             self._show_signed_in(True)
 
         def failed(error: BaseException) -> None:
-            admin.close()
             self.code.clear()
             self._problem(self.sign_in_error, self._message(error), self.code)
 
@@ -387,6 +390,8 @@ class DevicesPage(SettingsPage):
                 self.status.clear()
                 handler(outcome)
                 self._show_actions()
+                if self.admin is not None and not self.isVisible():
+                    self.sign_out()  # the page was left while the server was answering
 
             return handle
 
