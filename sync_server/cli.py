@@ -280,22 +280,7 @@ def run_devices(args: argparse.Namespace, settings: Settings) -> int:
         if db is None:
             return 1
         listed = clinic_devices(db, args.clinic)
-    print(
-        json.dumps(
-            [
-                {
-                    "id": str(device.id),
-                    "name": device.name,
-                    "kind": device.kind.value,
-                    "enrolled_at": device.enrolled_at.isoformat(),
-                    "last_seen_at": device.last_seen_at.isoformat() if device.last_seen_at else None,
-                    "withdrawn_at": device.withdrawn_at.isoformat() if device.withdrawn_at else None,
-                }
-                for device in listed
-            ],
-            indent=2,
-        )
-    )
+    print(json.dumps([device.model_dump(mode="json") for device in listed], indent=2, ensure_ascii=False))
     return 0
 
 

@@ -12,33 +12,15 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
 import httpx
 
 from common.sync.client import TIMEOUT, ServerRefused, answer_json, check_server_url, server_tls
+from common.sync.devices import ClinicDevice, EnrollmentCode
 from common.sync.models import DeviceKind
 
 _LOCALE_HEADERS: Final = {"en": "en", "zh_TW": "zh-TW", "zh_CN": "zh-CN", "ja": "ja"}
-
-
-@dataclass(frozen=True)
-class ClinicDevice:
-    id: uuid.UUID
-    name: str
-    kind: DeviceKind
-    enrolled_at: datetime
-    last_seen_at: datetime | None
-    withdrawn_at: datetime | None
-
-
-@dataclass(frozen=True)
-class EnrollmentCode:
-    code: str
-    kind: DeviceKind
-    expires_at: datetime
 
 
 class DeviceAdmin:
@@ -72,16 +54,14 @@ class DeviceAdmin:
         self._signed_in = True
 
     def devices(self) -> list[ClinicDevice]:
-        return [_device(item) for item in answer_json(self._http.get("/api/devices"))]
+        return [ClinicDevice.model_validate(item) for item in answer_json(self._http.get("/api/devices"))]
 
     def new_code(self, kind: DeviceKind) -> EnrollmentCode:
-        answer = answer_json(self._http.post("/api/devices/enrollment-codes", json={"kind": kind.value}))
-        return EnrollmentCode(
-            answer["code"], DeviceKind(answer["kind"]), datetime.fromisoformat(answer["expires_at"])
-        )
+        made = self._http.post("/api/devices/enrollment-codes", json={"kind": kind.value})
+        return EnrollmentCode.model_validate(answer_json(made))
 
     def withdraw(self, device_id: uuid.UUID) -> ClinicDevice:
-        return _device(answer_json(self._http.post(f"/api/devices/{device_id}/withdraw")))
+        return ClinicDevice.model_validate(answer_json(self._http.post(f"/api/devices/{device_id}/withdraw")))
 
     def close(self) -> None:
         """End the sign-in on the server (best effort: it ends by itself within 15 minutes)."""
@@ -109,17 +89,3 @@ def server_accepts_sign_in(
     finally:
         client.close()
     return True
-
-
-def _device(item: dict[str, Any]) -> ClinicDevice:
-    def instant(value: str | None) -> datetime | None:
-        return datetime.fromisoformat(value) if value else None
-
-    return ClinicDevice(
-        uuid.UUID(item["id"]),
-        item["name"],
-        DeviceKind(item["kind"]),
-        datetime.fromisoformat(item["enrolled_at"]),
-        instant(item["last_seen_at"]),
-        instant(item["withdrawn_at"]),
-    )

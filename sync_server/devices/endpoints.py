@@ -8,34 +8,35 @@ import uuid
 from fastapi import APIRouter, status
 
 from common.access.permissions import Permission
+from common.sync.devices import ClinicDevice, EnrollmentCode
 from sync_server.auth.dependencies import ApiContext
 from sync_server.devices import service as devices
-from sync_server.devices.schemas import DeviceOut, EnrollmentCodeCreate, EnrollmentCodeOut
+from sync_server.devices.schemas import EnrollmentCodeCreate
 from sync_server.errors import ERROR_RESPONSES
 from sync_server.permissions import requires
 
 router = APIRouter(prefix="/api/devices", tags=["devices"], responses=ERROR_RESPONSES)
 
 
-@router.get("", response_model=list[DeviceOut], openapi_extra=requires(Permission.DEVICE_MANAGE))
-def list_devices(ctx: ApiContext) -> list[DeviceOut]:
-    return [DeviceOut.model_validate(device) for device in devices.list_devices(ctx)]
+@router.get("", response_model=list[ClinicDevice], openapi_extra=requires(Permission.DEVICE_MANAGE))
+def list_devices(ctx: ApiContext) -> list[ClinicDevice]:
+    return devices.list_devices(ctx)
 
 
 @router.post(
     "/enrollment-codes",
-    response_model=EnrollmentCodeOut,
+    response_model=EnrollmentCode,
     status_code=status.HTTP_201_CREATED,
     openapi_extra=requires(Permission.DEVICE_MANAGE),
 )
-def create_enrollment_code(body: EnrollmentCodeCreate, ctx: ApiContext) -> EnrollmentCodeOut:
+def create_enrollment_code(body: EnrollmentCodeCreate, ctx: ApiContext) -> EnrollmentCode:
     """A one-time code that enrolls one device of this kind, valid for an hour; shown only now."""
-    return EnrollmentCodeOut.model_validate(devices.issue_enrollment_code(ctx, body.kind))
+    return devices.issue_enrollment_code(ctx, body.kind)
 
 
 @router.post(
-    "/{device_id}/withdraw", response_model=DeviceOut, openapi_extra=requires(Permission.DEVICE_MANAGE)
+    "/{device_id}/withdraw", response_model=ClinicDevice, openapi_extra=requires(Permission.DEVICE_MANAGE)
 )
-def withdraw(device_id: uuid.UUID, ctx: ApiContext) -> DeviceOut:
+def withdraw(device_id: uuid.UUID, ctx: ApiContext) -> ClinicDevice:
     """The device's credential stops working at once, on every route and on its poke stream."""
-    return DeviceOut.model_validate(devices.withdraw_device(ctx, device_id))
+    return devices.withdraw_device(ctx, device_id)

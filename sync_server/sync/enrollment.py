@@ -29,6 +29,7 @@ from common.errors import AuthenticationFailed
 from common.i18n import N_
 from common.ids import new_id
 from common.storage.session import ClinicSession
+from common.sync.devices import ClinicDevice
 from common.sync.models import DeviceKind, SyncDevice, SyncEnrollmentCode
 from sync_server.sync.devices import new_credential, secret_hash
 
@@ -114,33 +115,30 @@ def redeem(db: Database, code: str, device_name: str) -> Enrollment:
     return Enrollment(device_id, clinic_id, credential, kind)
 
 
-@dataclass(frozen=True)
-class EnrolledDevice:
-    id: uuid.UUID
-    name: str
-    kind: DeviceKind
-    enrolled_at: datetime
-    last_seen_at: datetime | None
-    withdrawn_at: datetime | None
-
-
-def clinic_devices(db: Database, clinic_id: uuid.UUID) -> list[EnrolledDevice]:
+def clinic_devices(db: Database, clinic_id: uuid.UUID) -> list[ClinicDevice]:
     """The clinic's devices, the most recently enrolled first."""
     with db.session(clinic_id) as session:
         return devices_of(session, clinic_id)
 
 
-def devices_of(session: ClinicSession, clinic_id: uuid.UUID) -> list[EnrolledDevice]:
+def devices_of(session: ClinicSession, clinic_id: uuid.UUID) -> list[ClinicDevice]:
     rows = session.scalars(
         select(SyncDevice).where(SyncDevice.clinic_id == clinic_id).order_by(SyncDevice.created_at.desc())
     ).all()
     return [enrolled(row) for row in rows]
 
 
-def enrolled(row: SyncDevice) -> EnrolledDevice:
+def enrolled(row: SyncDevice) -> ClinicDevice:
     # Seen: its last push, or its last pull as noted for the tombstone purge (at most hourly).
     seen = max((at for at in (row.last_seen_at, row.pulled_at) if at is not None), default=None)
-    return EnrolledDevice(row.id, row.name, row.kind, row.created_at, seen, row.revoked_at)
+    return ClinicDevice(
+        id=row.id,
+        name=row.name,
+        kind=row.kind,
+        enrolled_at=row.created_at,
+        last_seen_at=seen,
+        withdrawn_at=row.revoked_at,
+    )
 
 
 def withdraw_device(db: Database, clinic_id: uuid.UUID, device_id: uuid.UUID) -> bool:

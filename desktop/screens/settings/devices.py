@@ -38,7 +38,8 @@ from common.qt.network import call_server
 from common.qt.operations import failure_message
 from common.staff.models import StaffUser
 from common.sync.client import ServerRefused
-from common.sync.device_admin import ClinicDevice, DeviceAdmin, EnrollmentCode
+from common.sync.device_admin import DeviceAdmin
+from common.sync.devices import ClinicDevice, EnrollmentCode
 from common.sync.models import DeviceKind
 from desktop.screens.settings.page import SettingsPage, error_label, form_grid
 from desktop.widgets.common import Banner, button, hbox, label
