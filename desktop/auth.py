@@ -1,7 +1,8 @@
 """Signing in, and unlocking a locked desk (SECURITY.md rows 8-10).
 
 Sign-in is the staff service's `authenticate` (password, and a TOTP code for Admin and Manager;
-on a desk enrolled with a server, the server checks that code: the secret never leaves it).
+on a desk enrolled with a server, the server checks that code: the secret never leaves it; for 12
+hours after it did on this PC, an outage does not lock that person out).
 Unlocking asks for the password only: the person already proved their second factor for this
 session, which resumes. The password is checked against the staff row like a login (argon2, one
 audit row, refused when the account was disabled, its sessions ended, or it got locked), and the
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Final
 
 import httpx
@@ -26,11 +28,17 @@ from common.staff import totp
 from common.staff.auth import MAX_SESSION_AGE, SessionExpired, StaffSession, authenticate, requires_totp
 from common.staff.models import StaffUser
 from common.staff.passwords import verify_password
+from common.sync import state
 from common.sync.device_admin import server_accepts_sign_in
 from common.sync.enrollment import device_info
 
 UNLOCK_ACTION: Final = "auth.unlock"
 MAX_UNLOCK_ATTEMPTS: Final = 5
+# An Admin or Manager whose code the server checked on this PC within this span signs in here while
+# the server cannot be reached: a working day goes on through an outage; a stolen PC's window for a
+# guessed password stays short.
+OFFLINE_CODE_GRACE: Final = timedelta(hours=12)
+OFFLINE_CODE_ACTION: Final = "auth.login_code_unchecked_offline"
 
 
 class CodeCheckUnreachable(DomainError):
@@ -38,43 +46,80 @@ class CodeCheckUnreachable(DomainError):
     http_status = 503
     message = N_(
         "An Admin's or Manager's authenticator code is checked by the clinic's server, which this "
-        "PC cannot reach right now. Check the connection and try again; other staff can sign in "
-        "meanwhile."
+        "PC cannot reach right now, and you have not signed in here with your code in the last "
+        "%(hours)s hours. Check the connection and try again; other staff can sign in meanwhile."
     )
+
+    def __init__(self) -> None:
+        super().__init__(hours=int(OFFLINE_CODE_GRACE.total_seconds() // 3600))
 
 
 def sign_in(db: Database, clinic_id: uuid.UUID, email: str, password: str, code: str) -> StaffSession:
     """A session for this person, or AuthenticationFailed. On a desk enrolled with a server, an
-    Admin's or Manager's code is checked by the server (the secret never reaches the desk);
-    CodeCheckUnreachable when it cannot be reached."""
+    Admin's or Manager's code is checked by the server (the secret never reaches the desk); while
+    the server cannot be reached, someone whose code it checked on this PC within
+    OFFLINE_CODE_GRACE signs in with the password (and the code typed, unchecked), audited as
+    such; anyone else gets CodeCheckUnreachable."""
     code = code.strip()
-    server = _server_checking_code(db, clinic_id, email)
-    if server is None:
+    checking = _code_checked_by(db, clinic_id, email)
+    if checking is None:
         return authenticate(db, clinic_id, email, password, code or None)
-    accepted = False
+    server, user_id = checking
+    accepted = offline = False
     if code:
         try:
             accepted = server_accepts_sign_in(server, clinic_id, email.strip().lower(), password, code)
         except httpx.TransportError:
-            raise CodeCheckUnreachable() from None
-    return authenticate(db, clinic_id, email, password, code or None, server_checked_code=accepted)
+            if not _code_checked_lately(db, user_id):
+                raise CodeCheckUnreachable() from None
+            accepted = offline = True
+    session = authenticate(db, clinic_id, email, password, code or None, server_checked_code=accepted)
+    if offline:
+        _audit_offline_code(db, session)
+    elif accepted:
+        with db.engine.begin() as connection:
+            state.put(connection, _checked_key(user_id), db.clock.now().isoformat())
+    return session
 
 
-def _server_checking_code(db: Database, clinic_id: uuid.UUID, email: str) -> str | None:
-    """The server that checks this person's code: an enrolled desk's, for a person whose role
-    needs a code and whose secret this replica does not hold."""
+def _code_checked_by(db: Database, clinic_id: uuid.UUID, email: str) -> tuple[str, uuid.UUID] | None:
+    """The server that checks this person's code, and who they are: an enrolled desk's, for a
+    person whose role needs a code and whose secret this replica does not hold."""
     if db.engine.dialect.name != "sqlite":
         return None
     info = device_info(db.engine)
     if info is None:
         return None
     with db.session(clinic_id) as session:
-        user = session.scalars(
-            select(StaffUser).where(StaffUser.email == email.strip().lower())
-        ).one_or_none()
+        named = StaffUser.email == email.strip().lower()
+        user = session.scalars(select(StaffUser).where(named)).one_or_none()
         if user is None or not requires_totp(user) or user.totp_secret:
             return None
-    return info.server_url
+        return info.server_url, user.id
+
+
+def _checked_key(user_id: uuid.UUID) -> str:
+    return f"second_factor_checked:{user_id}"
+
+
+def _code_checked_lately(db: Database, user_id: uuid.UUID) -> bool:
+    checked = state.get(db.engine, _checked_key(user_id))
+    if checked is None:
+        return False
+    return db.clock.now() - datetime.fromisoformat(checked) <= OFFLINE_CODE_GRACE
+
+
+def _audit_offline_code(db: Database, session: StaffSession) -> None:
+    entry = AuditEntry(
+        actor_type=ActorType.STAFF,
+        actor_id=session.user_id,
+        device_id=session.device_id,
+        action=OFFLINE_CODE_ACTION,
+        entity_type="staff_user",
+        entity_id=session.user_id,
+    )
+    with db.session(session.clinic_id) as store, store.begin():
+        append(store, session.clinic_id, db.chain_id, entry, db.clock.now())
 
 
 def unlock(db: Database, session: StaffSession, password: str) -> StaffSession:
