@@ -5,7 +5,7 @@
     clinic-server create-clinic --name ...     add a real clinic with its first administrator
     clinic-server serve [--host H] [--port P] [--workers N]
                                                run the server (REST API and device sync)
-    clinic-server enroll-code --clinic ID --role front-desk|kiosk [--qr-png FILE]
+    clinic-server enroll-code --clinic ID|--demo --role front-desk|kiosk [--qr-png FILE]
                                                a one-time code that enrolls one device
     clinic-server devices --clinic ID          the clinic's enrolled devices (JSON)
     clinic-server withdraw-device --clinic ID --device ID
@@ -96,7 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=run_serve)
 
     enroll = commands.add_parser("enroll-code", help="a one-time code that enrolls one device")
-    enroll.add_argument("--clinic", required=True, type=uuid.UUID, help="the clinic's id")
+    which = enroll.add_mutually_exclusive_group(required=True)
+    which.add_argument("--clinic", type=uuid.UUID, help="the clinic's id")
+    which.add_argument("--demo", action="store_true", help="the demo clinic (seed-demo)")
     enroll.add_argument("--role", required=True, choices=["front-desk", "kiosk"])
     enroll.add_argument("--qr-png", type=Path, help="also write the code as a QR code PNG here")
     enroll.set_defaults(run=run_enroll_code)
@@ -255,6 +257,12 @@ def run_enroll_code(args: argparse.Namespace, settings: Settings) -> int:
     with _migrated_database(settings) as db:
         if db is None:
             return 1
+        if args.demo:
+            args.clinic = find_demo_clinic(db.engine)
+            if args.clinic is None:
+                where = settings.database_display
+                print(f"clinic-server: no demo clinic in {where}; run seed-demo.", file=sys.stderr)
+                return 1
         try:
             code, expires = create_enrollment_code(db, args.clinic, args.role)
         except ValueError:
