@@ -106,7 +106,8 @@ def _code_checked_lately(db: Database, user_id: uuid.UUID) -> bool:
     checked = state.get(db.engine, _checked_key(user_id))
     if checked is None:
         return False
-    return db.clock.now() - datetime.fromisoformat(checked) <= OFFLINE_CODE_GRACE
+    # A clock set back does not stretch the window: a check "in the future" does not count.
+    return timedelta(0) <= db.clock.now() - datetime.fromisoformat(checked) <= OFFLINE_CODE_GRACE
 
 
 def _audit_offline_code(db: Database, session: StaffSession) -> None:
