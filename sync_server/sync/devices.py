@@ -155,7 +155,9 @@ def steady_pull(device: DeviceIdentity, row: SyncDevice, cursor: str, now: datet
     by at most the grain, which only makes the purge keep tombstones a little longer.
     """
     if device.is_kiosk:
-        return PullPlan(cursor, reset=False)
+        # A kiosk's pulls are snapshots, with no position to note: only when it was last seen.
+        seen_lately = row.pulled_at is not None and now - row.pulled_at < PULLED_AT_GRAIN
+        return PullPlan(cursor, reset=False) if seen_lately else None
     position = cursor_seq(cursor)
     if row.pulled_seq is None or row.pulled_at is None or position == FROM_START:
         return None
@@ -170,8 +172,6 @@ def note_pull(session: Session, device: DeviceIdentity, cursor: str, now: dateti
     Runs in its own short transaction before the page is read: the device's row is locked first,
     so a purge running at the same moment either sees this position or has committed its horizon
     before it is read here."""
-    if device.is_kiosk:
-        return PullPlan(cursor, reset=False)
     row = session.scalars(
         select(SyncDevice)
         .where(SyncDevice.clinic_id == device.clinic_id, SyncDevice.id == device.device_id)
@@ -179,6 +179,9 @@ def note_pull(session: Session, device: DeviceIdentity, cursor: str, now: dateti
     ).one_or_none()
     if row is None:
         raise DeviceNotRecognised()
+    if device.is_kiosk:
+        row.pulled_at = now  # when it was last seen (the tombstone purge counts front desks only)
+        return PullPlan(cursor, reset=False)
     horizon = purge_horizon(session, device.clinic_id)
     position = cursor_seq(cursor)
     reset = position != FROM_START and position < horizon and row.resync_baseline < horizon

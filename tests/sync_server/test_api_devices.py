@@ -33,6 +33,11 @@ def test_a_code_made_by_the_administrator_enrolls_one_device_once(client, app, w
     listed = client.get("/api/devices", headers=admin).json()
     assert [(d["name"], d["kind"], d["withdrawn_at"]) for d in listed] == [("Lobby kiosk", "kiosk", None)]
     assert listed[0]["id"] == enrolled.json()["device_id"]
+    assert listed[0]["last_seen_at"] is None
+
+    kiosk = {"Authorization": f"Device {enrolled.json()['credential']}", **PROTOCOL}
+    assert client.get("/sync/pull", headers=kiosk).status_code == 200
+    assert client.get("/api/devices", headers=admin).json()[0]["last_seen_at"] is not None  # seen pulling
 
 
 def test_a_withdrawn_device_is_refused_at_once_and_stays_withdrawn(client, app, world):
