@@ -111,16 +111,22 @@ def _code_checked_lately(db: Database, user_id: uuid.UUID) -> bool:
 
 
 def _audit_offline_code(db: Database, session: StaffSession) -> None:
-    entry = AuditEntry(
+    entry = _own_entry(session, OFFLINE_CODE_ACTION, AuditOutcome.SUCCESS)
+    with db.session(session.clinic_id) as store, store.begin():
+        append(store, session.clinic_id, db.chain_id, entry, db.clock.now())
+
+
+def _own_entry(session: StaffSession, action: str, outcome: AuditOutcome) -> AuditEntry:
+    """An audit link about the signed-in person's own account, by them."""
+    return AuditEntry(
         actor_type=ActorType.STAFF,
         actor_id=session.user_id,
         device_id=session.device_id,
-        action=OFFLINE_CODE_ACTION,
+        action=action,
         entity_type="staff_user",
         entity_id=session.user_id,
+        outcome=outcome,
     )
-    with db.session(session.clinic_id) as store, store.begin():
-        append(store, session.clinic_id, db.chain_id, entry, db.clock.now())
 
 
 def unlock(db: Database, session: StaffSession, password: str) -> StaffSession:
@@ -138,16 +144,7 @@ def unlock(db: Database, session: StaffSession, password: str) -> StaffSession:
         )
         password_ok = user is not None and verify_password(user.password_hash, password)
         outcome = AuditOutcome.SUCCESS if usable and password_ok else AuditOutcome.DENIED
-        entry = AuditEntry(
-            actor_type=ActorType.STAFF,
-            actor_id=session.user_id,
-            device_id=session.device_id,
-            action=UNLOCK_ACTION,
-            entity_type="staff_user",
-            entity_id=session.user_id,
-            outcome=outcome,
-        )
-        append(store, session.clinic_id, db.chain_id, entry, now)
+        append(store, session.clinic_id, db.chain_id, _own_entry(session, UNLOCK_ACTION, outcome), now)
         store.commit()
     if not usable or now - session.started_at >= MAX_SESSION_AGE:
         raise SessionExpired()
