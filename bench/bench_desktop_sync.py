@@ -36,25 +36,10 @@ class _MemoryKeyring:
     @staticmethod
     def install() -> None:
         import keyring
-        from keyring.backend import KeyringBackend
 
-        class Store(KeyringBackend):
-            priority = 1
+        from tests.desktop.sync_desks import MemoryKeyring
 
-            def __init__(self) -> None:
-                super().__init__()
-                self.secrets: dict[tuple[str, str], str] = {}
-
-            def set_password(self, service: str, username: str, password: str) -> None:
-                self.secrets[(service, username)] = password
-
-            def get_password(self, service: str, username: str) -> str | None:
-                return self.secrets.get((service, username))
-
-            def delete_password(self, service: str, username: str) -> None:
-                self.secrets.pop((service, username), None)
-
-        keyring.set_keyring(Store())
+        keyring.set_keyring(MemoryKeyring())
         os.environ["CLINIC_KEYRING"] = "os"
 
 

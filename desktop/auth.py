@@ -16,7 +16,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Final
 
-import httpx
 from sqlalchemy import select
 
 from common.audit.chain import AuditEntry, append
@@ -29,8 +28,6 @@ from common.staff.auth import MAX_SESSION_AGE, SessionExpired, StaffSession, aut
 from common.staff.models import StaffUser
 from common.staff.passwords import verify_password
 from common.sync import state
-from common.sync.device_admin import server_accepts_sign_in
-from common.sync.enrollment import device_info
 
 UNLOCK_ACTION: Final = "auth.unlock"
 MAX_UNLOCK_ATTEMPTS: Final = 5
@@ -65,6 +62,10 @@ def sign_in(db: Database, clinic_id: uuid.UUID, email: str, password: str, code:
     if checking is None:
         return authenticate(db, clinic_id, email, password, code or None)
     server, user_id = checking
+    import httpx  # the server's client: only for a desk enrolled with one, not at start-up
+
+    from common.sync.device_admin import server_accepts_sign_in
+
     accepted = offline = False
     if code:
         try:
@@ -85,9 +86,9 @@ def sign_in(db: Database, clinic_id: uuid.UUID, email: str, password: str, code:
 def _code_checked_by(db: Database, clinic_id: uuid.UUID, email: str) -> tuple[str, uuid.UUID] | None:
     """The server that checks this person's code, and who they are: an enrolled desk's, for a
     person whose role needs a code and whose secret this replica does not hold."""
-    if db.engine.dialect.name != "sqlite":
-        return None
-    info = device_info(db.engine)
+    from common.sync.enrollment import enrolled_device
+
+    info = enrolled_device(db)
     if info is None:
         return None
     with db.session(clinic_id) as session:

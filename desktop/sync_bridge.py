@@ -164,11 +164,9 @@ def start_sync(runner: OperationRunner, data_dir: Path, parent: QObject | None =
 
 
 def _enrolled_device(db: Database) -> DeviceInfo | None:
-    if db.engine.dialect.name != "sqlite":
-        return None
-    from common.sync.enrollment import device_info
+    from common.sync.enrollment import enrolled_device  # the sync engine's modules: not at start-up
 
-    return device_info(db.engine)
+    return enrolled_device(db)
 
 
 def _make_engine(db: Database, data_dir: Path, info: DeviceInfo) -> tuple[SyncEngine | None, str]:

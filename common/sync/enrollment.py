@@ -89,6 +89,11 @@ def device_info(engine: Engine) -> DeviceInfo | None:
     )
 
 
+def enrolled_device(db: Database) -> DeviceInfo | None:
+    """The device this database is the replica of, if it is one (enrolled with a server)."""
+    return device_info(db.engine) if db.engine.dialect.name == "sqlite" else None
+
+
 def device_database(engine: Engine) -> Database:
     info = device_info(engine)
     if info is None:

@@ -126,6 +126,11 @@ def authenticated_row(
     claim = DeviceClaim.of(authorization_header)
     if session.get_bind().dialect.name == "postgresql" and not clinic_set:
         session.execute(select(func.set_config("app.clinic_id", str(claim.clinic_id), True)))
+    return claimed_row(session, claim)
+
+
+def claimed_row(session: Session, claim: DeviceClaim) -> tuple[DeviceIdentity, SyncDevice]:
+    """The claimed device, checked against its row (read in the session's clinic), and the row."""
     row = session.scalars(
         select(SyncDevice).where(SyncDevice.clinic_id == claim.clinic_id, SyncDevice.id == claim.device_id)
     ).one_or_none()

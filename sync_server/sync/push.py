@@ -70,7 +70,7 @@ from common.sync.protocol import (
 )
 from common.sync.tables import CLINICS, is_synced_name
 from common.sync.tracking import RowKey, decode_keys, encode_keys, tracking
-from sync_server.sync.devices import DeviceClaim, DeviceIdentity, DeviceNotRecognised
+from sync_server.sync.devices import DeviceClaim, DeviceIdentity, DeviceNotRecognised, claimed_row
 from sync_server.sync.pokes import ORIGIN_DEVICE, offer_page
 from sync_server.sync.pull import rows_by_key
 
@@ -160,12 +160,7 @@ def apply_push(
 
 def _checked(db: Database, claim: DeviceClaim) -> DeviceIdentity:
     with db.session(claim.clinic_id) as session, session.begin():
-        of_claim = (SyncDevice.clinic_id == claim.clinic_id) & (SyncDevice.id == claim.device_id)
-        row = session.scalars(select(SyncDevice).where(of_claim)).one_or_none()
-        device = claim.verified(row)
-        if row is None or row.revoked_at is not None:
-            raise DeviceNotRecognised()
-        return device
+        return claimed_row(session, claim)[0]
 
 
 class _CursorMove:

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from common.access.permissions import Permission
 from common.context import ServiceContext
@@ -36,7 +35,7 @@ from common.i18n import N_
 from common.qt.i18n import _, format_datetime, format_time, language
 from common.qt.network import call_server
 from common.qt.operations import failure_message
-from common.staff.models import StaffUser
+from common.staff.service import get_staff
 from common.sync.client import ServerRefused
 from common.sync.device_admin import DeviceAdmin
 from common.sync.devices import ClinicDevice, EnrollmentCode
@@ -141,35 +140,38 @@ class DevicesPage(SettingsPage):
         self.refresh_button.setObjectName("devices_refresh")
         self.sign_out_button = button(flat=True, icon_name="logout", on_click=self.sign_out)
         self.sign_out_button.setObjectName("devices_sign_out")
-        self.list_status = label("", "muted", wrap=True)
-        self.list_status.setObjectName("devices_status")
         self.list_error = error_label("devices_list")
         self.list_card.body.addLayout(
             hbox(self.new_desk, self.new_kiosk, None, self.refresh_button, self.sign_out_button)
         )
         self.list_card.body.addWidget(self.table)
         self.list_card.body.addWidget(self.list_error)
-        self.list_card.body.addLayout(hbox(self.list_status, None, self.withdraw_button))
+        self.list_card.body.addLayout(hbox(None, self.withdraw_button))
 
     # -- what the page shows ----------------------------------------------------------------------
 
     def reader(self) -> Any:
-        engine = self.desk.db.engine
+        db = self.desk.db
 
         def read(ctx: ServiceContext) -> DeskServer | None:
-            from common.sync.enrollment import device_info
+            from common.sync.enrollment import enrolled_device
 
-            info = device_info(engine) if engine.dialect.name == "sqlite" else None
-            if info is None:
+            info = enrolled_device(db)
+            if info is None or ctx.actor.id is None:
                 return None
-            email = ctx.session.scalar(select(StaffUser.email).where(StaffUser.id == ctx.actor.id))
-            return DeskServer(info.server_url, info.clinic_id, info.device_id, email or "")
+            email = get_staff(ctx, ctx.actor.id).email
+            return DeskServer(info.server_url, info.clinic_id, info.device_id, email)
 
         return read
 
+    @property
+    def server(self) -> DeskServer | None:
+        """Where this desk syncs (None: it works on its own, or that is not read yet)."""
+        return self.data if isinstance(self.data, DeskServer) else None
+
     def fill(self, data: Any) -> None:
         self.known = True
-        self.email.setText(data.email if isinstance(data, DeskServer) else "")
+        self.email.setText(self.server.email if self.server is not None else "")
         self._show_where()
 
     def _apply_editable(self) -> None:
@@ -215,8 +217,8 @@ class DevicesPage(SettingsPage):
     # -- signing in and out -----------------------------------------------------------------------
 
     def sign_in(self) -> None:
-        server = self.data
-        if self.busy or not isinstance(server, DeskServer):
+        server = self.server
+        if self.busy or server is None:
             return
         password, code = self.password.text(), self.code.text().strip().replace(" ", "")
         if not password:
@@ -269,7 +271,6 @@ class DevicesPage(SettingsPage):
         self._show_actions()
         if not signed_in:
             self.list_error.hide()
-            self.list_status.clear()
 
     # -- the devices ------------------------------------------------------------------------------
 
@@ -284,7 +285,7 @@ class DevicesPage(SettingsPage):
         if admin is None or self.busy:
             return
 
-        server = self.data.server_url if isinstance(self.data, DeskServer) else ""
+        server = self.server.server_url if self.server is not None else ""
 
         def made(code: EnrollmentCode) -> None:
             dialog = EnrollmentCodeDialog(code, server, self)
@@ -329,8 +330,13 @@ class DevicesPage(SettingsPage):
         self.list_error.hide()
         self._fill_table()
 
+    @property
+    def here(self) -> uuid.UUID | None:
+        """This desk's device id."""
+        return self.server.device_id if self.server is not None else None
+
     def _fill_table(self) -> None:
-        here = self.data.device_id if isinstance(self.data, DeskServer) else None
+        here = self.here
         self.table.setRowCount(len(self.devices))
         for row, device in enumerate(self.devices):
             if device.withdrawn_at is not None:
@@ -355,7 +361,7 @@ class DevicesPage(SettingsPage):
 
     def _show_actions(self) -> None:
         device = self.selected()
-        here = self.data.device_id if isinstance(self.data, DeskServer) else None
+        here = self.here
         can_withdraw = device is not None and device.withdrawn_at is None and device.id != here
         signed_in = self.admin is not None
         self.withdraw_button.setEnabled(signed_in and can_withdraw and not self.busy)
@@ -379,7 +385,6 @@ class DevicesPage(SettingsPage):
     def _call(self, name: str, fn: Any, on_success: Any, on_failure: Any, doing: str) -> None:
         self.busy = True
         self.sign_in_button.setEnabled(False)
-        self.list_status.setText(doing)
         self.status.setText(doing)
         self._show_actions()
 
@@ -387,7 +392,6 @@ class DevicesPage(SettingsPage):
             def handle(outcome: Any) -> None:
                 self.busy = False
                 self.sign_in_button.setEnabled(True)
-                self.list_status.clear()
                 self.status.clear()
                 handler(outcome)
                 self._show_actions()
